@@ -1,0 +1,331 @@
+import CZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One ZeroMQ message frame: an immutable run of bytes owned by libzmq (`zmq_msg_t`).
+///
+/// `Message` is a value: copies share the same `zmq_msg_t` and its bytes, and none of
+/// them can change it. Sending a message you do not use afterwards hands its bytes to
+/// libzmq without a copy; sending a message you still hold sends a libzmq copy that
+/// shares the same buffer (`zmq_msg_copy`, a reference count, not a byte copy).
+///
+/// A message is a `RandomAccessCollection` of bytes, so `[UInt8](message)`,
+/// `String(decoding: message, as: UTF8.self)` and `message.starts(with:)` work, and
+/// ``bytes`` views it as a `RawSpan` without copying.
+///
+/// ### Zero copy
+/// ``init(bytesNoCopy:deallocator:)`` and ``init(noCopy:)`` give libzmq Swift-owned
+/// memory without copying it. The deallocator runs exactly once, on whichever thread
+/// libzmq releases the last copy: after the bytes have been sent, when a send fails
+/// and the message is dropped, or when the message is never sent at all.
+///
+/// `Message` is not `Sendable` (libzmq's reference counting of shared messages is not
+/// safe under concurrent copies), but a message can be handed to another task or
+/// thread with `sending`.
+public struct Message {
+    @usableFromInline
+    var storage: MessageStorage
+
+    @inlinable
+    init(storage: MessageStorage) {
+        self.storage = storage
+    }
+
+    /// An empty message. The corresponding C function is `zmq_msg_init`.
+    @inlinable
+    public init() {
+        storage = .empty()
+    }
+
+    /// A message of `count` bytes that `body` writes, without zero-filling them first.
+    ///
+    /// `body` must initialise all `count` bytes. The corresponding C function is
+    /// `zmq_msg_init_size`.
+    ///
+    /// - Throws: ``ZMQError/noMemory`` when libzmq cannot allocate the message, or
+    ///   whatever `body` throws.
+    @inlinable
+    public init<E: Error>(
+        unsafeUninitializedCount count: Int,
+        initializingWith body: (UnsafeMutableRawBufferPointer) throws(E) -> Void
+    ) throws(E) {
+        precondition(count >= 0, "A message cannot have a negative size")
+        let storage = MessageStorage.uninitialized()
+        if zmq_msg_init_size(storage.pointer, count) != 0 {
+            // Only ENOMEM is possible; like Array, treat running out of memory as fatal.
+            fatalError("zmq_msg_init_size(\(count)): \(ZMQError.last("zmq_msg_init_size"))")
+        }
+        self.storage = storage
+        try body(UnsafeMutableRawBufferPointer(start: zmq_msg_data(storage.pointer), count: count))
+    }
+
+    /// A message holding a copy of `bytes`.
+    ///
+    /// The corresponding C functions are `zmq_msg_init_size` and `memcpy`.
+    @inlinable
+    public init(_ bytes: some Sequence<UInt8>) {
+        let done: Message? = bytes.withContiguousStorageIfAvailable { buffer in
+            Message(copying: UnsafeRawBufferPointer(buffer))
+        }
+        if let done {
+            self = done
+        } else {
+            self = Array(bytes).withUnsafeBytes { Message(copying: $0) }
+        }
+    }
+
+    /// A message holding a copy of the bytes in `buffer`.
+    @inlinable
+    public init(copying buffer: UnsafeRawBufferPointer) {
+        self.init(unsafeUninitializedCount: buffer.count) { destination in
+            if let base = buffer.baseAddress, buffer.count > 0 {
+                destination.baseAddress!.copyMemory(from: base, byteCount: buffer.count)
+            }
+        }
+    }
+
+    /// A message holding the UTF-8 bytes of `string` (without a terminating NUL).
+    @inlinable
+    public init(_ string: some StringProtocol) {
+        var string = String(string)
+        self = string.withUTF8 { Message(copying: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A message that uses `buffer` in place, without copying it.
+    ///
+    /// libzmq reads the bytes until the last copy of the message is released, then
+    /// calls `deallocator`, exactly once, on any thread. The caller must not change
+    /// or free the bytes before then.
+    ///
+    /// The corresponding C function is `zmq_msg_init_data`.
+    public init(bytesNoCopy buffer: UnsafeMutableRawBufferPointer, deallocator: Deallocator) {
+        let storage = MessageStorage.uninitialized()
+        self.storage = storage
+        guard let base = buffer.baseAddress, buffer.count > 0 else {
+            // libzmq has no zero-copy form of an empty message: make a plain empty one,
+            // and give the (empty) buffer back at once.
+            zmq_msg_init(storage.pointer)
+            deallocator.release(buffer)
+            return
+        }
+        let rc: Int32
+        switch deallocator.kind {
+        case .none:
+            rc = zmq_msg_init_data(storage.pointer, base, buffer.count, nil, nil)
+        case .free:
+            rc = zmq_msg_init_data(storage.pointer, base, buffer.count, { data, _ in free(data) }, nil)
+        case .custom(let release):
+            let hint = Unmanaged.passRetained(ZeroCopyRelease(count: buffer.count, release: release))
+            rc = zmq_msg_init_data(
+                storage.pointer, base, buffer.count, ZeroCopyRelease.callback, hint.toOpaque())
+            if rc != 0 { hint.release() }
+        }
+        if rc != 0 {
+            fatalError("zmq_msg_init_data: \(ZMQError.last("zmq_msg_init_data"))")
+        }
+    }
+
+    /// A message that shares the storage of `array` without copying it: libzmq reads
+    /// the array's own bytes, and the array is released, exactly once, when libzmq is
+    /// done with them.
+    ///
+    /// Worth it for large payloads; for small ones (under a few hundred bytes)
+    /// ``init(_:)-(Sequence<UInt8>)`` is cheaper, since a zero-copy message costs libzmq
+    /// an extra allocation. The corresponding C function is `zmq_msg_init_data`.
+    public init(noCopy array: [UInt8]) {
+        // The pointer stays valid after `withUnsafeBytes` returns because the
+        // deallocator captures `array`, keeping its (never mutated) buffer alive.
+        let buffer = array.withUnsafeBytes { UnsafeMutableRawBufferPointer(mutating: $0) }
+        self.init(
+            bytesNoCopy: buffer,
+            deallocator: .custom { _ in withExtendedLifetime(array) {} })
+    }
+
+    /// How the bytes of a zero-copy message are released.
+    public struct Deallocator: Sendable {
+        enum Kind: Sendable {
+            case none
+            case free
+            case custom(@Sendable (UnsafeMutableRawBufferPointer) -> Void)
+        }
+
+        let kind: Kind
+
+        /// Nothing is released: the bytes live for the whole program (a static
+        /// buffer), or the caller frees them after it knows libzmq is done.
+        public static let none = Deallocator(kind: .none)
+
+        /// The bytes were allocated with `malloc` and are released with `free`.
+        public static let free = Deallocator(kind: .free)
+
+        /// `release` is called once, on any thread, with the buffer.
+        public static func custom(
+            _ release: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Void
+        ) -> Deallocator {
+            Deallocator(kind: .custom(release))
+        }
+
+        func release(_ buffer: UnsafeMutableRawBufferPointer) {
+            switch kind {
+            case .none: break
+            case .free: freeBytes(buffer.baseAddress)
+            case .custom(let release): release(buffer)
+            }
+        }
+    }
+}
+
+/// `free`, under a name that `Message.Deallocator.free` does not shadow.
+private func freeBytes(_ pointer: UnsafeMutableRawPointer?) {
+    free(pointer)
+}
+
+// MARK: - Reading
+
+extension Message {
+    /// The size of the message in bytes. The corresponding C function is `zmq_msg_size`.
+    @inlinable
+    public var count: Int {
+        zmq_msg_size(storage.pointer)
+    }
+
+    /// Whether more frames of the same multipart message follow this one; meaningful on
+    /// a received message. The corresponding C function is `zmq_msg_more`.
+    @inlinable
+    public var more: Bool {
+        zmq_msg_more(storage.pointer) != 0
+    }
+
+    /// Calls `body` with the bytes of the message, without copying them.
+    ///
+    /// The pointer is valid only during the call. The corresponding C function is
+    /// `zmq_msg_data`.
+    @inlinable
+    public func withUnsafeBytes<R, E: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        let pointer = storage.pointer
+        let result = try body(UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
+        withExtendedLifetime(storage) {}
+        return result
+    }
+
+    #if compiler(>=6.2)
+    /// The bytes of the message, viewed in place.
+    ///
+    /// The corresponding C function is `zmq_msg_data`.
+    @available(macOS 10.14.4, iOS 12.2, watchOS 5.2, tvOS 12.2, visionOS 1.0, *)
+    public var bytes: RawSpan {
+        @_lifetime(borrow self)
+        borrowing get {
+            let pointer = storage.pointer
+            let span = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
+            return _overrideLifetime(span, borrowing: self)
+        }
+    }
+    #endif
+
+    /// The bytes decoded as UTF-8, with invalid sequences replaced by U+FFFD.
+    public var string: String {
+        withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A metadata property of a received message, such as `"Peer-Address"`, or `nil`
+    /// when the message does not carry it. The corresponding C function is
+    /// `zmq_msg_gets`.
+    public func metadata(_ property: String) -> String? {
+        guard let value = zmq_msg_gets(storage.pointer, property) else { return nil }
+        return String(cString: value)
+    }
+
+    /// The address of the peer the message came from (tcp and ipc transports).
+    /// The corresponding C property is `Peer-Address`.
+    public var peerAddress: String? { metadata("Peer-Address") }
+
+    /// The type of the socket that sent the message, such as `"DEALER"`.
+    /// The corresponding C property is `Socket-Type`.
+    public var socketType: String? { metadata("Socket-Type") }
+
+    /// The routing id the sender set with `ZMQ_ROUTING_ID`.
+    /// The corresponding C property is `Routing-Id`.
+    public var routingID: String? { metadata("Routing-Id") }
+
+    /// The user id that a ZAP handler authenticated the sender as.
+    /// The corresponding C property is `User-Id`.
+    public var userID: String? { metadata("User-Id") }
+}
+
+// MARK: - Collection
+
+extension Message: RandomAccessCollection {
+    public typealias Element = UInt8
+    public typealias Index = Int
+    public typealias Indices = Range<Int>
+    public typealias SubSequence = Slice<Message>
+
+    @inlinable
+    public var startIndex: Int { 0 }
+
+    @inlinable
+    public var endIndex: Int { count }
+
+    @inlinable
+    public subscript(position: Int) -> UInt8 {
+        precondition(position >= 0 && position < count, "Message index out of range")
+        return zmq_msg_data(storage.pointer).load(fromByteOffset: position, as: UInt8.self)
+    }
+
+    @inlinable
+    public func withContiguousStorageIfAvailable<R>(
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+    ) rethrows -> R? {
+        try withUnsafeBytes { bytes in
+            try body(bytes.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+}
+
+extension Message: Equatable, Hashable {
+    /// Two messages are equal when their bytes are.
+    public static func == (lhs: Message, rhs: Message) -> Bool {
+        lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in a.elementsEqual(b) } }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}
+
+extension Message: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String {
+        "Message(\(count) bytes)"
+    }
+
+    public var debugDescription: String {
+        let preview = prefix(32).map { byte in
+            (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "."
+        }.joined()
+        return "Message(\(count) bytes\(more ? ", more" : ""): \"\(preview)\(count > 32 ? "…" : "")\")"
+    }
+}
+
+extension Message: ExpressibleByStringLiteral, ExpressibleByArrayLiteral {
+    /// A message holding the UTF-8 bytes of a string literal.
+    public init(stringLiteral value: String) {
+        self.init(value)
+    }
+
+    /// A message holding the bytes of an array literal.
+    public init(arrayLiteral elements: UInt8...) {
+        self.init(elements)
+    }
+}
+
+@available(*, unavailable, message: "Message is not thread-safe; hand it over with 'sending'")
+extension Message: Sendable {}

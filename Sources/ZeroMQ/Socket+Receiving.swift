@@ -1,0 +1,162 @@
+import CZeroMQ
+
+/// Receiving, on every kind that can receive (PAIR, SUB, XPUB, XSUB, REQ, REP, DEALER,
+/// ROUTER, PULL, STREAM).
+///
+/// Each operation comes in two forms:
+/// - `receive` blocks until a frame arrives, or until `ZMQ_RCVTIMEO` passes, when it
+///   throws ``ZMQError/again``.
+/// - `tryReceive` never blocks (`ZMQ_DONTWAIT`): it returns `nil` when nothing is
+///   waiting, and throws only real errors.
+///
+/// Frames always arrive whole, whatever their size: there is no buffer to truncate
+/// into.
+extension Socket where Kind: ReceivingSocketType {
+    // MARK: Message
+
+    /// Receives the next frame.
+    ///
+    /// - Throws: ``ZMQError/again`` when `ZMQ_RCVTIMEO` passes, ``ZMQError/invalidState``
+    ///   when the pattern forbids receiving now (a REQ that has not sent),
+    ///   ``ZMQError/contextTerminated`` when the context is shut down,
+    ///   ``ZMQError/notSocket`` after ``close()``.
+    ///
+    /// The corresponding C function is `zmq_msg_recv`.
+    @inlinable
+    public func receive() throws(ZMQError) -> Message {
+        var message = Message()
+        try receive(into: &message)
+        return message
+    }
+
+    /// Receives the next frame if one is waiting.
+    ///
+    /// - Returns: The frame, or `nil` when none is waiting (`EAGAIN`).
+    ///
+    /// The corresponding C function is `zmq_msg_recv` with `ZMQ_DONTWAIT`.
+    @inlinable
+    public func tryReceive() throws(ZMQError) -> Message? {
+        var message = Message()
+        return try tryReceive(into: &message) ? message : nil
+    }
+
+    /// Receives the next frame into `message`, replacing what it held.
+    ///
+    /// When `message` holds the only reference to its storage, the storage is reused,
+    /// so a receive loop over one `Message` allocates nothing:
+    ///
+    /// ```swift
+    /// var message = Message()
+    /// while true {
+    ///     try pull.receive(into: &message)
+    ///     handle(message.bytes)
+    /// }
+    /// ```
+    ///
+    /// The corresponding C function is `zmq_msg_recv`.
+    @inlinable
+    public func receive(into message: inout Message) throws(ZMQError) {
+        if !isKnownUniquelyReferenced(&message.storage) {
+            message.storage = .empty()
+        }
+        _ = try receiveRaw(message.storage.pointer, flags: 0, "receive")
+    }
+
+    /// Receives the next frame into `message` if one is waiting.
+    ///
+    /// - Returns: `false`, with `message` unchanged, when none is waiting.
+    ///
+    /// The corresponding C function is `zmq_msg_recv` with `ZMQ_DONTWAIT`.
+    @inlinable
+    public func tryReceive(into message: inout Message) throws(ZMQError) -> Bool {
+        if isKnownUniquelyReferenced(&message.storage) {
+            return try receiveRaw(message.storage.pointer, flags: ZMQ_DONTWAIT, "receive")
+        }
+        var fresh = Message()
+        guard try receiveRaw(fresh.storage.pointer, flags: ZMQ_DONTWAIT, "receive") else { return false }
+        swap(&message, &fresh)
+        return true
+    }
+
+    // MARK: Bytes and strings
+
+    /// Receives the next frame as an array of bytes.
+    ///
+    /// The frame is received into a message the socket reuses, then copied once into
+    /// the array. The corresponding C function is `zmq_msg_recv`.
+    @inlinable
+    public func receiveBytes() throws(ZMQError) -> [UInt8] {
+        _ = try receiveRaw(scratch.pointer, flags: 0, "receive")
+        return takeScratch { [UInt8]($0) }
+    }
+
+    /// Receives the next frame as an array of bytes, if one is waiting.
+    @inlinable
+    public func tryReceiveBytes() throws(ZMQError) -> [UInt8]? {
+        guard try receiveRaw(scratch.pointer, flags: ZMQ_DONTWAIT, "receive") else { return nil }
+        return takeScratch { [UInt8]($0) }
+    }
+
+    /// Receives the next frame as a string, decoding its bytes as UTF-8 (invalid
+    /// sequences become U+FFFD).
+    @inlinable
+    public func receiveString() throws(ZMQError) -> String {
+        _ = try receiveRaw(scratch.pointer, flags: 0, "receive")
+        return takeScratch { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Receives the next frame as a string, if one is waiting.
+    @inlinable
+    public func tryReceiveString() throws(ZMQError) -> String? {
+        guard try receiveRaw(scratch.pointer, flags: ZMQ_DONTWAIT, "receive") else { return nil }
+        return takeScratch { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Converts the frame just received into the scratch message, then releases it, so
+    /// that the socket holds no payload between calls.
+    @inlinable
+    func takeScratch<R>(_ convert: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let message = scratch.pointer
+        let bytes = UnsafeBufferPointer(
+            start: zmq_msg_data(message).assumingMemoryBound(to: UInt8.self),
+            count: zmq_msg_size(message))
+        let result = convert(bytes)
+        zmq_msg_close(message)
+        zmq_msg_init(message)
+        return result
+    }
+
+    // MARK: Multipart
+
+    /// Receives every frame of the next multipart message (one frame for a single-part
+    /// message).
+    ///
+    /// libzmq delivers a multipart message whole, so once the first frame is here the
+    /// rest is too. The corresponding C functions are `zmq_msg_recv` and `zmq_msg_more`.
+    public func receiveMultipart() throws(ZMQError) -> [Message] {
+        var parts = [try receive()]
+        while parts[parts.count - 1].more {
+            parts.append(try receive())
+        }
+        return parts
+    }
+
+    /// Receives every frame of the next multipart message, if one is waiting.
+    public func tryReceiveMultipart() throws(ZMQError) -> [Message]? {
+        guard let first = try tryReceive() else { return nil }
+        var parts = [first]
+        while parts[parts.count - 1].more {
+            parts.append(try receive())
+        }
+        return parts
+    }
+
+    /// Whether the frame received last is followed by more frames of the same message.
+    ///
+    /// Use it after ``receiveBytes()`` or ``receiveString()``; a ``Message`` answers
+    /// the same question with ``Message/more``. The corresponding C option is
+    /// `ZMQ_RCVMORE`.
+    public var hasMore: Bool {
+        get throws(ZMQError) { try option(.receiveMore) }
+    }
+}

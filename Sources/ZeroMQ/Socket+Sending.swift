@@ -1,0 +1,257 @@
+import CZeroMQ
+
+/// Sending, on every kind that can send (PAIR, PUB, XPUB, XSUB, REQ, REP, DEALER,
+/// ROUTER, PUSH, STREAM).
+///
+/// Each operation comes in two forms:
+/// - `send` blocks until libzmq queues the frame, or until `ZMQ_SNDTIMEO` passes, when
+///   it throws ``ZMQError/again``.
+/// - `trySend` never blocks (`ZMQ_DONTWAIT`): it returns `false` when the frame cannot
+///   be queued now, and throws only real errors.
+///
+/// `more: true` sends the frame as one part of a multipart message (`ZMQ_SNDMORE`):
+/// libzmq delivers a multipart message whole or not at all.
+extension Socket where Kind: SendingSocketType {
+    // MARK: Message
+
+    /// Sends a message.
+    ///
+    /// If `message` is not used after the call, its bytes pass to libzmq without a copy;
+    /// otherwise libzmq sends a copy that shares the same bytes, and `message` stays as
+    /// it was.
+    ///
+    /// - Throws: ``ZMQError/again`` when `ZMQ_SNDTIMEO` passes, ``ZMQError/invalidState``
+    ///   when the socket's pattern forbids sending now (a REQ sending twice),
+    ///   ``ZMQError/contextTerminated``, ``ZMQError/notSocket`` after ``close()``.
+    ///
+    /// The corresponding C function is `zmq_msg_send`.
+    @inlinable
+    public func send(_ message: consuming Message, more: Bool = false) throws(ZMQError) {
+        _ = try sendMessage(&message, flags: more ? ZMQ_SNDMORE : 0, "send")
+    }
+
+    /// Sends a message if it can be queued without blocking.
+    ///
+    /// - Returns: `false` when the message could not be queued now (`EAGAIN`); the
+    ///   caller's copies of `message` are unchanged, so it can be sent again later.
+    ///
+    /// The corresponding C function is `zmq_msg_send` with `ZMQ_DONTWAIT`.
+    @inlinable
+    public func trySend(_ message: consuming Message, more: Bool = false) throws(ZMQError) -> Bool {
+        try sendMessage(&message, flags: (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT, "send")
+    }
+
+    @inlinable
+    func sendMessage(_ message: inout Message, flags: Int32, _ operation: StaticString) throws(ZMQError) -> Bool {
+        if isKnownUniquelyReferenced(&message.storage) {
+            // Nobody else can observe `message`: hand its zmq_msg_t to libzmq as it is.
+            return try sendRaw(message.storage.pointer, flags: flags, operation)
+        }
+        // Someone else holds the message: send a libzmq copy, which shares the bytes
+        // (a reference count, not a copy of the payload), and leave theirs intact.
+        let copy = scratch.pointer
+        zmq_msg_copy(copy, message.storage.pointer)
+        do {
+            if try sendRaw(copy, flags: flags, operation) { return true }
+            resetScratch()
+            return false
+        } catch {
+            resetScratch()
+            throw error
+        }
+    }
+
+    /// Drops whatever a failed send left in the scratch message.
+    @usableFromInline
+    func resetScratch() {
+        zmq_msg_close(scratch.pointer)
+        zmq_msg_init(scratch.pointer)
+    }
+
+    // MARK: Bytes
+
+    /// Sends a copy of the bytes in `buffer`.
+    ///
+    /// The corresponding C function is `zmq_send`.
+    @inlinable
+    public func send(_ buffer: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) {
+        _ = try sendRaw(buffer, flags: more ? ZMQ_SNDMORE : 0, "send")
+    }
+
+    /// Sends a copy of the bytes in `buffer` if it can be queued without blocking.
+    ///
+    /// - Returns: `false` when it could not be queued now (`EAGAIN`).
+    ///
+    /// The corresponding C function is `zmq_send` with `ZMQ_DONTWAIT`.
+    @inlinable
+    public func trySend(_ buffer: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) -> Bool {
+        try sendRaw(buffer, flags: (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT, "send")
+    }
+
+    /// Sends a copy of `bytes`: an `[UInt8]`, an `ArraySlice<UInt8>`, Foundation `Data`,
+    /// or any other sequence of bytes. Contiguous collections are copied once, by
+    /// libzmq, straight from their storage.
+    ///
+    /// The corresponding C function is `zmq_send`.
+    @inlinable
+    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, more: Bool = false) throws(ZMQError) {
+        _ = try sendBytes(bytes, flags: more ? ZMQ_SNDMORE : 0)
+    }
+
+    /// Sends a copy of `bytes` if it can be queued without blocking.
+    ///
+    /// - Returns: `false` when it could not be queued now (`EAGAIN`).
+    ///
+    /// The corresponding C function is `zmq_send` with `ZMQ_DONTWAIT`.
+    @inlinable
+    public func trySend<Bytes: Sequence<UInt8>>(_ bytes: Bytes, more: Bool = false) throws(ZMQError) -> Bool {
+        try sendBytes(bytes, flags: (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT)
+    }
+
+    @inlinable
+    func sendBytes<Bytes: Sequence<UInt8>>(_ bytes: Bytes, flags: Int32) throws(ZMQError) -> Bool {
+        let result: Result<Bool, ZMQError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(ZMQError) {
+                return .success(try sendRaw(UnsafeRawBufferPointer(buffer), flags: flags, "send"))
+            } catch {
+                return .failure(error)
+            }
+        }
+        if let result { return try result.get() }
+        var message = Message(bytes)
+        return try sendMessage(&message, flags: flags, "send")
+    }
+
+    // MARK: Strings
+
+    /// Sends the UTF-8 bytes of `string`, without a terminating NUL.
+    ///
+    /// The corresponding C function is `zmq_send`.
+    @inlinable
+    public func send(_ string: some StringProtocol, more: Bool = false) throws(ZMQError) {
+        _ = try sendString(string, flags: more ? ZMQ_SNDMORE : 0)
+    }
+
+    /// Sends the UTF-8 bytes of `string` if they can be queued without blocking.
+    ///
+    /// - Returns: `false` when they could not be queued now (`EAGAIN`).
+    @inlinable
+    public func trySend(_ string: some StringProtocol, more: Bool = false) throws(ZMQError) -> Bool {
+        try sendString(string, flags: (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT)
+    }
+
+    @inlinable
+    func sendString(_ string: some StringProtocol, flags: Int32) throws(ZMQError) -> Bool {
+        let fast: Result<Bool, ZMQError>? = string.utf8.withContiguousStorageIfAvailable { utf8 in
+            do throws(ZMQError) {
+                return .success(try sendRaw(UnsafeRawBufferPointer(utf8), flags: flags, "send"))
+            } catch {
+                return .failure(error)
+            }
+        }
+        if let fast { return try fast.get() }
+        var copy = String(string)
+        let result: Result<Bool, ZMQError> = copy.withUTF8 { utf8 in
+            do throws(ZMQError) {
+                return .success(try sendRaw(UnsafeRawBufferPointer(utf8), flags: flags, "send"))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: Constant buffers
+
+    /// Sends the bytes of a static string without copying them: libzmq reads them in
+    /// place, which is safe because a `StaticString` lives as long as the program.
+    ///
+    /// The corresponding C function is `zmq_send_const`.
+    public func send(constant string: StaticString, more: Bool = false) throws(ZMQError) {
+        let buffer = UnsafeRawBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount)
+        try send(unsafeConstant: buffer, more: more)
+    }
+
+    /// Sends bytes without copying them, for buffers that outlive every message that
+    /// refers to them (static tables, memory mapped for the whole run).
+    ///
+    /// The caller guarantees that the bytes are neither changed nor freed while libzmq
+    /// may still read them; libzmq gives no signal of when that is, so only use this
+    /// for memory that lives until the process ends. For memory that is freed, use
+    /// ``Message/init(bytesNoCopy:deallocator:)``, which says when libzmq is done.
+    ///
+    /// The corresponding C function is `zmq_send_const`.
+    public func send(unsafeConstant buffer: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) {
+        let handle = try liveHandle("send")
+        let flags = more ? ZMQ_SNDMORE : 0
+        while zmq_send_const(handle, buffer.baseAddress, buffer.count, flags) < 0 {
+            let code = zmq_errno()
+            if code != EINTR { throw ZMQError.failed(code, "send", socket: Kind.name) }
+        }
+    }
+
+    // MARK: Multipart
+
+    /// Sends `parts` as one multipart message, which libzmq delivers whole or not at
+    /// all.
+    ///
+    /// Only the first part can block: libzmq applies the high-water mark to a message,
+    /// not to each part.
+    ///
+    /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.
+    public func sendMultipart(_ parts: [Message]) throws(ZMQError) {
+        _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
+            var part = part
+            return try sendMessage(&part, flags: flags, "send")
+        }
+    }
+
+    /// Sends `parts` as one multipart message, if the first part can be queued without
+    /// blocking; then the rest is sent too.
+    ///
+    /// - Returns: `false`, with nothing sent, when it could not be queued now.
+    public func trySendMultipart(_ parts: [Message]) throws(ZMQError) -> Bool {
+        try sendMultipart(parts, flags: ZMQ_DONTWAIT) { part, flags throws(ZMQError) in
+            var part = part
+            return try sendMessage(&part, flags: flags, "send")
+        }
+    }
+
+    /// Sends copies of `parts`, byte sequences such as `[UInt8]` or `Data`, as one
+    /// multipart message.
+    public func sendMultipart<Part: Sequence<UInt8>>(_ parts: some Collection<Part>) throws(ZMQError) {
+        _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
+            try sendBytes(part, flags: flags)
+        }
+    }
+
+    /// Sends the UTF-8 bytes of `parts` as one multipart message.
+    public func sendMultipart<Part: StringProtocol>(_ parts: some Collection<Part>) throws(ZMQError) {
+        _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
+            try sendString(part, flags: flags)
+        }
+    }
+
+    func sendMultipart<Parts: Collection>(
+        _ parts: Parts, flags: Int32,
+        sendPart: (Parts.Element, Int32) throws(ZMQError) -> Bool
+    ) throws(ZMQError) -> Bool {
+        guard !parts.isEmpty else {
+            throw ZMQError(
+                EINVAL, operation: "sendMultipart", target: Kind.name,
+                reason: "a multipart message needs at least one part")
+        }
+        var remaining = parts.count
+        var first = true
+        for part in parts {
+            remaining -= 1
+            var partFlags = remaining > 0 ? ZMQ_SNDMORE : 0
+            // Only the first part may be non-blocking: once it is queued, libzmq
+            // accepts the rest of the message without waiting.
+            if first { partFlags |= flags }
+            if try !sendPart(part, partFlags) { return false }
+            first = false
+        }
+        return true
+    }
+}

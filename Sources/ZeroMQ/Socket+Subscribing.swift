@@ -1,0 +1,80 @@
+import CZeroMQ
+
+/// Subscriptions, on SUB and XSUB sockets.
+///
+/// A subscription is a prefix: a subscriber receives every message whose first frame
+/// starts with one of its subscriptions. A new SUB socket is subscribed to nothing and
+/// receives nothing until it subscribes. On XSUB, where libzmq has no subscription
+/// option, the same calls send the subscription message (`0x01` or `0x00` followed by
+/// the prefix) upstream.
+extension Socket where Kind: SubscribingSocketType {
+    /// Subscribes to messages whose first frame starts with `prefix`.
+    ///
+    /// The corresponding C option is `ZMQ_SUBSCRIBE`.
+    public func subscribe(to prefix: some Sequence<UInt8>) throws(ZMQError) {
+        try changeSubscription(subscribe: true, Array(prefix))
+    }
+
+    /// Subscribes to messages whose first frame starts with the UTF-8 bytes of
+    /// `topic`. The corresponding C option is `ZMQ_SUBSCRIBE`.
+    public func subscribe(to topic: String) throws(ZMQError) {
+        try changeSubscription(subscribe: true, Array(topic.utf8))
+    }
+
+    /// Subscribes to every message (the empty prefix). The corresponding C option is
+    /// `ZMQ_SUBSCRIBE` with an empty value.
+    public func subscribeToAll() throws(ZMQError) {
+        try changeSubscription(subscribe: true, [])
+    }
+
+    /// Removes one subscription to `prefix` (subscriptions are counted).
+    /// The corresponding C option is `ZMQ_UNSUBSCRIBE`.
+    public func unsubscribe(from prefix: some Sequence<UInt8>) throws(ZMQError) {
+        try changeSubscription(subscribe: false, Array(prefix))
+    }
+
+    /// Removes one subscription to `topic`. The corresponding C option is
+    /// `ZMQ_UNSUBSCRIBE`.
+    public func unsubscribe(from topic: String) throws(ZMQError) {
+        try changeSubscription(subscribe: false, Array(topic.utf8))
+    }
+
+    /// Removes one subscription to every message. The corresponding C option is
+    /// `ZMQ_UNSUBSCRIBE` with an empty value.
+    public func unsubscribeFromAll() throws(ZMQError) {
+        try changeSubscription(subscribe: false, [])
+    }
+
+    private func changeSubscription(subscribe: Bool, _ prefix: [UInt8]) throws(ZMQError) {
+        let handle = try liveHandle(subscribe ? "subscribe" : "unsubscribe")
+        if Kind.rawValue == ZMQ_XSUB {
+            let message = [subscribe ? 1 : 0] + prefix
+            let rc = message.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, 0) }
+            if rc < 0 {
+                throw ZMQError.failed(zmq_errno(), subscribe ? "subscribe" : "unsubscribe", socket: Kind.name)
+            }
+            return
+        }
+        let option = subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE
+        let rc = prefix.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        if rc != 0 {
+            throw ZMQError.last(
+                subscribe ? "subscribe" : "unsubscribe",
+                target: String(decoding: prefix, as: UTF8.self))
+        }
+    }
+}
+
+extension Socket {
+    /// What the socket can do now without blocking. The corresponding C option is
+    /// `ZMQ_EVENTS`.
+    public var events: PollEvents {
+        get throws(ZMQError) { try option(.events) }
+    }
+
+    /// The endpoint bound or connected last. The corresponding C option is
+    /// `ZMQ_LAST_ENDPOINT`.
+    public var lastEndpoint: String {
+        get throws(ZMQError) { try option(.lastEndpoint) }
+    }
+}

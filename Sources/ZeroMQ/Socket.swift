@@ -1,0 +1,207 @@
+import CZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A ZeroMQ socket whose type is part of its Swift type.
+///
+/// `Kind` is one of the ``SocketType`` kinds, usually spelled through an alias:
+///
+/// ```swift
+/// let context = try Context()
+/// let publisher = try PubSocket(context)
+/// try publisher.bind("tcp://127.0.0.1:*")
+/// try publisher.send("weather 21C")
+/// // publisher.receive()   // does not compile: PUB sockets cannot receive
+/// ```
+///
+/// What a kind can do is decided by the protocols it conforms to: `send` exists only
+/// on ``SendingSocketType`` kinds, `receive` on ``ReceivingSocketType`` kinds,
+/// `subscribe` on ``SubscribingSocketType`` kinds.
+///
+/// ### Threads
+/// A libzmq socket is not thread-safe, so `Socket` is not `Sendable`. It may move to
+/// another thread or task, which is exactly libzmq's rule that a socket can migrate
+/// between threads: create it inside the task that uses it, or hand it over with
+/// `sending`.
+///
+/// ### Lifetime
+/// A socket keeps its ``context`` alive. ``close()`` closes it explicitly, and
+/// `deinit` closes it if it is still open; any use after closing throws
+/// ``ZMQError/notSocket``. Messages still queued when it closes are sent for up to
+/// its linger period (see ``Context/defaultLinger``).
+public final class Socket<Kind: SocketTypeProtocol> {
+    /// The libzmq socket, or `nil` once closed.
+    @usableFromInline
+    var handle: UnsafeMutableRawPointer?
+
+    /// A `zmq_msg_t` owned by the socket and reused by operations that need a message
+    /// for the duration of one call (receiving into an array, sending a shared
+    /// message), so that they allocate nothing. Always left initialised.
+    @usableFromInline
+    let scratch: MessageStorage
+
+    /// The context the socket belongs to; the socket keeps it alive.
+    public let context: Context
+
+    /// Creates a socket of this kind in `context`.
+    ///
+    /// The socket's linger is set to the context's ``Context/defaultLinger``.
+    ///
+    /// - Throws: ``ZMQError/contextTerminated`` when the context is shut down,
+    ///   ``ZMQError/tooManyOpenFiles`` when it has ``ContextOption/maxSockets`` sockets.
+    ///
+    /// The corresponding C function is `zmq_socket`.
+    public init(_ context: Context) throws(ZMQError) {
+        let handle = try context.makeSocket(type: Kind.rawValue, kindName: Kind.name)
+        var linger = context.defaultLinger.milliseconds
+        if zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size) != 0 {
+            let error = ZMQError.last("setsockopt", target: "ZMQ_LINGER")
+            zmq_close(handle)
+            throw error
+        }
+        self.handle = handle
+        self.scratch = .empty()
+        self.context = context
+    }
+
+    deinit {
+        if let handle {
+            zmq_close(handle)
+        }
+    }
+
+    /// Closes the socket. Later operations throw ``ZMQError/notSocket``; closing again
+    /// does nothing.
+    ///
+    /// Pending outgoing messages are still sent, for up to the socket's linger period,
+    /// by libzmq's I/O threads. The corresponding C function is `zmq_close`.
+    public func close() {
+        if let handle {
+            self.handle = nil
+            zmq_close(handle)
+        }
+    }
+
+    /// Sets the linger period, then closes the socket.
+    ///
+    /// `close(linger: .zero)` drops every pending message at once.
+    public func close(linger: Timeout) {
+        if let handle {
+            var value = linger.milliseconds
+            zmq_setsockopt(handle, ZMQ_LINGER, &value, MemoryLayout<Int32>.size)
+        }
+        close()
+    }
+
+    /// Whether ``close()`` has been called.
+    public var isClosed: Bool { handle == nil }
+
+    /// The libzmq socket handle for calls that swift-zeromq does not wrap.
+    ///
+    /// The handle is valid until the socket is closed; do not close it yourself.
+    public var unsafeHandle: UnsafeMutableRawPointer? { handle }
+
+    /// The open handle, or the error for using a closed socket.
+    @inlinable
+    @inline(__always)
+    func liveHandle(_ operation: StaticString) throws(ZMQError) -> UnsafeMutableRawPointer {
+        guard let handle else { throw ZMQError.closed(operation, socket: Kind.name) }
+        return handle
+    }
+}
+
+@available(*, unavailable, message: "A libzmq socket is not thread-safe; hand it over with 'sending'")
+extension Socket: Sendable {}
+
+extension Socket: CustomStringConvertible {
+    public var description: String {
+        isClosed ? "Socket<\(Kind.name)>(closed)" : "Socket<\(Kind.name)>"
+    }
+}
+
+// MARK: - The calls every operation goes through
+
+extension Socket {
+    /// `zmq_msg_send` with libzmq's error protocol: retries `EINTR`, returns `false`
+    /// for `EAGAIN` when `ZMQ_DONTWAIT` is set, and throws everything else.
+    @inlinable
+    @inline(__always)
+    func sendRaw(
+        _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
+    ) throws(ZMQError) -> Bool {
+        let handle = try liveHandle(operation)
+        while true {
+            if zmq_msg_send(message, handle, flags) >= 0 { return true }
+            let code = zmq_errno()
+            if code == EINTR { continue }
+            if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
+            throw ZMQError.failed(code, operation, socket: Kind.name)
+        }
+    }
+
+    /// `zmq_send` of a buffer that libzmq copies, with the same error protocol.
+    @inlinable
+    @inline(__always)
+    func sendRaw(
+        _ bytes: UnsafeRawBufferPointer, flags: Int32, _ operation: StaticString
+    ) throws(ZMQError) -> Bool {
+        let handle = try liveHandle(operation)
+        while true {
+            if zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 { return true }
+            let code = zmq_errno()
+            if code == EINTR { continue }
+            if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
+            throw ZMQError.failed(code, operation, socket: Kind.name)
+        }
+    }
+
+    /// `zmq_msg_recv` with the same error protocol.
+    @inlinable
+    @inline(__always)
+    func receiveRaw(
+        _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
+    ) throws(ZMQError) -> Bool {
+        let handle = try liveHandle(operation)
+        while true {
+            if zmq_msg_recv(message, handle, flags) >= 0 { return true }
+            let code = zmq_errno()
+            if code == EINTR { continue }
+            if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
+            throw ZMQError.failed(code, operation, socket: Kind.name)
+        }
+    }
+}
+
+extension ZMQError {
+    /// The error for a failed send or receive, with a reason where libzmq's text alone
+    /// would mislead. Out of line: only failures pay for it.
+    @usableFromInline
+    @inline(never)
+    static func failed(_ code: Int32, _ operation: StaticString, socket: String) -> ZMQError {
+        let op = operation.description
+        var reason: String?
+        switch code {
+        case EAGAIN:
+            reason = op.hasPrefix("send")
+                ? "timed out (ZMQ_SNDTIMEO) or no peer can take the message"
+                : "timed out (ZMQ_RCVTIMEO)"
+        case CZMQ_EFSM:
+            reason = "\(socket) socket cannot \(op) in its current state"
+        case CZMQ_ENOTSUP:
+            reason = "\(socket) sockets do not support \(op)"
+        case CZMQ_ETERM:
+            reason = "the context was shut down"
+        case CZMQ_EHOSTUNREACH:
+            reason = "no peer with that routing id"
+        default:
+            break
+        }
+        return ZMQError(code, operation: op, target: socket, reason: reason)
+    }
+}

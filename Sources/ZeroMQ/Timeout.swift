@@ -1,0 +1,68 @@
+/// A libzmq time limit in milliseconds, where -1 means "wait forever".
+///
+/// Used by ``SocketOption/linger``, ``SocketOption/sendTimeout`` and
+/// ``SocketOption/receiveTimeout``:
+///
+/// ```swift
+/// try socket.setOption(.receiveTimeout, .milliseconds(250))
+/// try socket.setOption(.linger, .zero)
+/// ```
+public struct Timeout: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The limit in milliseconds; -1 means infinite.
+    public var milliseconds: Int32
+
+    /// A limit of `milliseconds` (-1, or any negative value, means infinite).
+    @inlinable
+    public init(milliseconds: Int32) {
+        self.milliseconds = milliseconds < 0 ? -1 : milliseconds
+    }
+
+    /// A limit from a `Duration`, rounded up to whole milliseconds and clamped to
+    /// what libzmq can represent.
+    public init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        if seconds < 0 || (seconds == 0 && attoseconds < 0) {
+            self.init(milliseconds: 0)
+            return
+        }
+        let (fromSeconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        let fraction = (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        let total = overflow ? Int64.max : fromSeconds.addingReportingOverflow(fraction).partialValue
+        self.init(milliseconds: Int32(clamping: total))
+    }
+
+    /// No limit: wait forever.
+    public static let infinite = Timeout(milliseconds: -1)
+
+    /// No waiting at all.
+    public static let zero = Timeout(milliseconds: 0)
+
+    /// A limit of `value` milliseconds.
+    public static func milliseconds(_ value: Int32) -> Timeout { Timeout(milliseconds: value) }
+
+    /// A limit of `value` seconds.
+    public static func seconds(_ value: Int32) -> Timeout {
+        Timeout(milliseconds: Int32(clamping: Int64(value) * 1000))
+    }
+
+    /// Whether this is ``infinite``.
+    public var isInfinite: Bool { milliseconds < 0 }
+
+    /// The limit as a `Duration`, or `nil` when it is infinite.
+    public var duration: Duration? {
+        isInfinite ? nil : .milliseconds(milliseconds)
+    }
+
+    public var description: String {
+        isInfinite ? "infinite" : "\(milliseconds) ms"
+    }
+
+    /// Infinite compares greater than every finite limit.
+    public static func < (lhs: Timeout, rhs: Timeout) -> Bool {
+        switch (lhs.isInfinite, rhs.isInfinite) {
+        case (true, _): false
+        case (false, true): true
+        case (false, false): lhs.milliseconds < rhs.milliseconds
+        }
+    }
+}

@@ -11,7 +11,6 @@ let package = Package(
     name: "swift-zeromq",
     products: [
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
-        .executable(name: "zmq-demo", targets: ["zmq-demo"]),
     ],
     targets: [
         .systemLibrary(
@@ -27,6 +26,17 @@ let package = Package(
         .executableTarget(
             name: "zmq-demo",
             dependencies: ["ZeroMQ"],
+            swiftSettings: swiftSettings
+        ),
+        // The benchmark's raw C side: the same work as the Swift side, written against
+        // the C API directly. Not part of the library.
+        .target(
+            name: "CZeroMQBench",
+            dependencies: ["CZeroMQ"]
+        ),
+        .executableTarget(
+            name: "zmq-bench",
+            dependencies: ["ZeroMQ", "CZeroMQBench"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,37 @@
+# swift-zeromq: the two commands a newcomer needs are `make demo` and `make test`.
+# Each first installs what it needs (libzmq3-dev, pkg-config) when it can,
+# or says exactly what to install.
+
+SWIFT ?= swift
+# Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
+SWIFT_FLAGS ?=
+
+.PHONY: all deps build demo test bench bench-instructions clean
+
+all: build
+
+deps:
+	@bash scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+## Runs the showcase: REQ/REP, PUB/SUB and PUSH/PULL over inproc, ipc and tcp.
+demo: deps
+	$(SWIFT) run $(SWIFT_FLAGS) zmq-demo
+
+## Runs the test suite against real libzmq sockets (a few minutes at most).
+test: deps
+	$(SWIFT) test $(SWIFT_FLAGS)
+
+## Swift against raw C, side by side, with medians and ratios (under ten minutes).
+bench: deps
+	@bash scripts/bench.sh
+
+## Instructions per message, Swift and C, counted with callgrind.
+bench-instructions:
+	@bash scripts/ensure-deps.sh valgrind
+	@bash scripts/bench-instructions.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,2 @@
+import CZeroMQBench
+print(czmq_bench_placeholder())

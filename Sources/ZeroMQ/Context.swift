@@ -159,6 +159,22 @@ extension Context {
         try option.decode(get(option.name, option.cName))
     }
 
+    /// Adds a CPU to the set the I/O threads may run on; call it before creating
+    /// sockets. The corresponding C option is `ZMQ_THREAD_AFFINITY_CPU_ADD`.
+    public func addThreadAffinity(cpu: Int) throws(ZMQError) {
+        if zmq_ctx_set(handle, ZMQ_THREAD_AFFINITY_CPU_ADD, Int32(clamping: cpu)) != 0 {
+            throw ZMQError.last("zmq_ctx_set", target: "ZMQ_THREAD_AFFINITY_CPU_ADD = \(cpu)")
+        }
+    }
+
+    /// Removes a CPU from the set the I/O threads may run on.
+    /// The corresponding C option is `ZMQ_THREAD_AFFINITY_CPU_REMOVE`.
+    public func removeThreadAffinity(cpu: Int) throws(ZMQError) {
+        if zmq_ctx_set(handle, ZMQ_THREAD_AFFINITY_CPU_REMOVE, Int32(clamping: cpu)) != 0 {
+            throw ZMQError.last("zmq_ctx_set", target: "ZMQ_THREAD_AFFINITY_CPU_REMOVE = \(cpu)")
+        }
+    }
+
     private func get(_ name: Int32, _ cName: String) throws(ZMQError) -> Int32 {
         let value = zmq_ctx_get(handle, name)
         if value == -1 {

@@ -37,7 +37,12 @@ import Darwin
 /// its linger period (see ``Context/defaultLinger``).
 public final class Socket<Kind: SocketTypeProtocol> {
     /// The libzmq socket, or `nil` once closed.
+    ///
+    /// Exempt from dynamic exclusivity checks, which would otherwise cost a runtime
+    /// call on every send and receive: the socket is not `Sendable`, so only one
+    /// thread uses it at a time, and only `close()` writes the property.
     @usableFromInline
+    @exclusivity(unchecked)
     var handle: UnsafeMutableRawPointer?
 
     /// A `zmq_msg_t` owned by the socket and reused by operations that need a message

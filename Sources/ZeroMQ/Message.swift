@@ -252,9 +252,10 @@ extension Message {
     /// The corresponding C property is `Socket-Type`.
     public var socketType: String? { metadata("Socket-Type") }
 
-    /// The routing id the sender set with `ZMQ_ROUTING_ID`.
-    /// The corresponding C property is `Routing-Id`.
-    public var routingID: String? { metadata("Routing-Id") }
+    /// The routing id the sender set with `ZMQ_ROUTING_ID` (sent by REQ, DEALER and
+    /// ROUTER peers). The corresponding C property is `Routing-Id`; libzmq 4.3 stores
+    /// it under its older name, `Identity`, which is read when `Routing-Id` is absent.
+    public var routingID: String? { metadata("Routing-Id") ?? metadata("Identity") }
 
     /// The user id that a ZAP handler authenticated the sender as.
     /// The corresponding C property is `User-Id`.

@@ -66,15 +66,17 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// - Returns: `false`, with `message` unchanged, when none is waiting.
     ///
-    /// The corresponding C function is `zmq_msg_recv` with `ZMQ_DONTWAIT`.
+    /// libzmq empties the message it is given even when nothing is waiting, so the
+    /// frame is received into the socket's scratch message and moved into `message`
+    /// only when one arrived. The corresponding C functions are `zmq_msg_recv` with
+    /// `ZMQ_DONTWAIT`, and `zmq_msg_move`.
     @inlinable
     public func tryReceive(into message: inout Message) throws(ZMQError) -> Bool {
-        if isKnownUniquelyReferenced(&message.storage) {
-            return try receiveRaw(message.storage.pointer, flags: ZMQ_DONTWAIT, "receive")
+        guard try receiveRaw(scratch.pointer, flags: ZMQ_DONTWAIT, "receive") else { return false }
+        if !isKnownUniquelyReferenced(&message.storage) {
+            message.storage = .empty()
         }
-        var fresh = Message()
-        guard try receiveRaw(fresh.storage.pointer, flags: ZMQ_DONTWAIT, "receive") else { return false }
-        swap(&message, &fresh)
+        zmq_msg_move(message.storage.pointer, scratch.pointer)
         return true
     }
 

@@ -27,6 +27,16 @@ public struct ReadOnlySocketOption<Value>: Sendable {
     let codec: OptionCodec<Value>
 }
 
+/// A socket option that libzmq lets you set but not read back, such as
+/// `ZMQ_ROUTER_MANDATORY`; it has no getter.
+public struct WriteOnlySocketOption<Value>: Sendable {
+    /// The libzmq option number.
+    public let rawValue: Int32
+    /// The libzmq option name, used in error messages.
+    public let name: String
+    let codec: OptionCodec<Value>
+}
+
 extension Socket {
     /// Sets a socket option.
     ///
@@ -35,6 +45,14 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_setsockopt`.
     public func setOption<Value>(_ option: SocketOption<Value>, _ value: Value) throws(ZMQError) {
+        let handle = try liveHandle("setsockopt")
+        try option.codec.set(handle, option.rawValue, option.name, value)
+    }
+
+    /// Sets a socket option that cannot be read back.
+    ///
+    /// The corresponding C function is `zmq_setsockopt`.
+    public func setOption<Value>(_ option: WriteOnlySocketOption<Value>, _ value: Value) throws(ZMQError) {
         let handle = try liveHandle("setsockopt")
         try option.codec.set(handle, option.rawValue, option.name, value)
     }
@@ -153,6 +171,12 @@ extension ReadOnlySocketOption {
     }
 }
 
+extension WriteOnlySocketOption {
+    init(_ rawValue: Int32, _ name: String, _ codec: OptionCodec<Value>) {
+        self.init(rawValue: rawValue, name: name, codec: codec)
+    }
+}
+
 extension SocketOption where Value == Timeout {
     /// How long a closed socket keeps trying to send its pending messages. New sockets
     /// get ``Context/defaultLinger``. The corresponding C option is `ZMQ_LINGER`.
@@ -237,6 +261,12 @@ extension SocketOption where Value == Bool {
     /// `ZMQ_CONFLATE`.
     public static var conflate: Self { .init(ZMQ_CONFLATE, "ZMQ_CONFLATE", .bool) }
 
+    /// PUB, XPUB, SUB, XSUB: deliver what does not match the subscriptions.
+    /// The corresponding C option is `ZMQ_INVERT_MATCHING`.
+    public static var invertMatching: Self { .init(ZMQ_INVERT_MATCHING, "ZMQ_INVERT_MATCHING", .bool) }
+}
+
+extension WriteOnlySocketOption where Value == Bool {
     /// ROUTER: fail with ``ZMQError/hostUnreachable`` instead of dropping a message for
     /// an unknown peer. The corresponding C option is `ZMQ_ROUTER_MANDATORY`.
     public static var routerMandatory: Self { .init(ZMQ_ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY", .bool) }
@@ -252,10 +282,6 @@ extension SocketOption where Value == Bool {
     /// XPUB: pass every subscription message up, not only new ones.
     /// The corresponding C option is `ZMQ_XPUB_VERBOSE`.
     public static var xpubVerbose: Self { .init(ZMQ_XPUB_VERBOSE, "ZMQ_XPUB_VERBOSE", .bool) }
-
-    /// PUB, XPUB, SUB, XSUB: deliver what does not match the subscriptions.
-    /// The corresponding C option is `ZMQ_INVERT_MATCHING`.
-    public static var invertMatching: Self { .init(ZMQ_INVERT_MATCHING, "ZMQ_INVERT_MATCHING", .bool) }
 }
 
 extension SocketOption where Value == [UInt8] {

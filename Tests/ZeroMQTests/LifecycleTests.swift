@@ -1,0 +1,102 @@
+import Testing
+import ZeroMQ
+
+@Suite("Closing sockets")
+struct LifecycleTests {
+    @Test("every operation after close throws notSocket")
+    func useAfterClose() throws {
+        let context = try makeContext()
+        let pair = try PairSocket(context)
+        pair.close()
+        #expect(pair.isClosed)
+
+        func expectClosed(_ what: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                Issue.record("\(what) succeeded on a closed socket")
+            } catch let error as ZMQError {
+                #expect(error == .notSocket, "\(what): \(error)")
+                #expect(error.description.contains("the socket is closed"), "\(what): \(error)")
+                #expect(error.description.contains("PAIR"), "\(what): \(error)")
+            } catch {
+                Issue.record("\(what): \(error)")
+            }
+        }
+        expectClosed("send") { try pair.send("x") }
+        expectClosed("send message") { try pair.send(Message("x")) }
+        expectClosed("send bytes") { try pair.send([1, 2] as [UInt8]) }
+        expectClosed("send constant") { try pair.send(constant: "x") }
+        expectClosed("trySend") { _ = try pair.trySend("x") }
+        expectClosed("sendMultipart") { try pair.sendMultipart(["a", "b"]) }
+        expectClosed("receive") { _ = try pair.receive() }
+        expectClosed("tryReceive") { _ = try pair.tryReceive() }
+        expectClosed("receiveBytes") { _ = try pair.receiveBytes() }
+        expectClosed("receiveString") { _ = try pair.receiveString() }
+        expectClosed("receiveMultipart") { _ = try pair.receiveMultipart() }
+        expectClosed("bind") { try pair.bind("inproc://closed-\(uniqueNumber())") }
+        expectClosed("connect") { try pair.connect("inproc://closed-\(uniqueNumber())") }
+        expectClosed("unbind") { try pair.unbind("inproc://closed") }
+        expectClosed("disconnect") { try pair.disconnect("inproc://closed") }
+        expectClosed("setOption") { try pair.setOption(.linger, .zero) }
+        expectClosed("option") { _ = try pair.option(.linger) }
+        expectClosed("read-only option") { _ = try pair.option(.type) }
+        expectClosed("lastEndpoint") { _ = try pair.lastEndpoint }
+        expectClosed("events") { _ = try pair.events }
+        expectClosed("hasMore") { _ = try pair.hasMore }
+
+        let sub = try SubSocket(context)
+        sub.close()
+        #expect(throws: ZMQError.notSocket) { try sub.subscribeToAll() }
+        #expect(throws: ZMQError.notSocket) { try sub.unsubscribe(from: "x") }
+    }
+
+    @Test("closing twice is harmless")
+    func closeTwice() throws {
+        let context = try makeContext()
+        let push = try PushSocket(context)
+        try push.bind("inproc://close-twice-\(uniqueNumber())")
+        push.close()
+        push.close()
+        push.close(linger: .zero)
+        #expect(push.isClosed)
+        #expect(throws: ZMQError.notSocket) { try push.send("x") }
+    }
+
+    @Test("closing frees the endpoint for another socket", arguments: [Transport.tcp, .ipc, .inproc])
+    func closeFreesEndpoint(transport: Transport) throws {
+        let context = try makeContext()
+        let first = try PullSocket.bounded(context)
+        let endpoint = try first.bind(transport.bindEndpoint())
+        first.close()
+
+        // The endpoint is released by libzmq's I/O thread shortly after close: retry
+        // the bind until it succeeds, bounded.
+        let second = try PullSocket.bounded(context)
+        var bound = false
+        _ = waitUntil {
+            bound = (try? second.bind(endpoint)) != nil
+            return bound
+        }
+        #expect(bound)
+        let push = try PushSocket.bounded(context)
+        try push.connect(endpoint)
+        try push.send("reused")
+        #expect(try second.receiveString() == "reused")
+    }
+
+    @Test("close(linger:) sets the linger first")
+    func closeWithLinger() throws {
+        let context = try Context()  // default linger: one second
+        let push = try PushSocket(context)
+        #expect(try push.option(.linger) == .seconds(1))
+        let port = try UnlistenedPort()
+        try push.connect(port.endpoint)
+        #expect(try push.trySend("undeliverable"))
+        push.close(linger: .zero)
+        // With no linger the context terminates at once despite the pending message.
+        let start = ContinuousClock.now
+        let finished = TestThread { context.terminate() }
+        #expect(finished.join(timeout: .seconds(10)))
+        #expect(ContinuousClock.now - start < .milliseconds(900))
+    }
+}

@@ -1,0 +1,189 @@
+import CZeroMQ
+import Testing
+import ZeroMQ
+
+@Suite("Socket options")
+struct SocketOptionTests {
+    @Test("timeouts round-trip")
+    func timeouts() throws {
+        let context = try makeContext()
+        let socket = try DealerSocket(context)
+        #expect(try socket.option(.linger) == .zero)  // from makeContext()
+        for value in [Timeout.zero, .milliseconds(250), .seconds(3), .infinite] {
+            try socket.setOption(.linger, value)
+            #expect(try socket.option(.linger) == value)
+        }
+        #expect(try socket.option(.sendTimeout) == .infinite)
+        #expect(try socket.option(.receiveTimeout) == .infinite)
+        try socket.setOption(.sendTimeout, .milliseconds(1500))
+        try socket.setOption(.receiveTimeout, Timeout(.milliseconds(2500)))
+        #expect(try socket.option(.sendTimeout) == .milliseconds(1500))
+        #expect(try socket.option(.receiveTimeout) == .milliseconds(2500))
+        try socket.setOption(.handshakeInterval, .seconds(10))
+        #expect(try socket.option(.handshakeInterval) == .seconds(10))
+        try socket.setOption(.connectTimeout, .milliseconds(700))
+        #expect(try socket.option(.connectTimeout) == .milliseconds(700))
+    }
+
+    @Test("integer options round-trip")
+    func integers() throws {
+        let context = try makeContext()
+        let socket = try DealerSocket(context)
+        #expect(try socket.option(.sendHighWaterMark) == 1000)
+        #expect(try socket.option(.receiveHighWaterMark) == 1000)
+        try socket.setOption(.sendHighWaterMark, 5000)
+        try socket.setOption(.receiveHighWaterMark, 0)
+        #expect(try socket.option(.sendHighWaterMark) == 5000)
+        #expect(try socket.option(.receiveHighWaterMark) == 0)
+
+        #expect(try socket.option(.maxMessageSize) == -1)
+        try socket.setOption(.maxMessageSize, 1 << 40)  // an int64_t option
+        #expect(try socket.option(.maxMessageSize) == 1 << 40)
+
+        try socket.setOption(.reconnectInterval, 250)
+        #expect(try socket.option(.reconnectInterval) == 250)
+        try socket.setOption(.backlog, 50)
+        #expect(try socket.option(.backlog) == 50)
+        try socket.setOption(.tcpKeepalive, 1)
+        #expect(try socket.option(.tcpKeepalive) == 1)
+        try socket.setOption(.heartbeatInterval, 1000)
+        #expect(try socket.option(.heartbeatInterval) == 1000)
+    }
+
+    @Test("boolean options round-trip")
+    func booleans() throws {
+        let context = try makeContext()
+        let socket = try DealerSocket(context)
+        #expect(try socket.option(.immediate) == false)
+        try socket.setOption(.immediate, true)
+        #expect(try socket.option(.immediate) == true)
+        try socket.setOption(.ipv6, true)
+        #expect(try socket.option(.ipv6) == true)
+        try socket.setOption(.ipv6, false)
+        #expect(try socket.option(.ipv6) == false)
+
+        let req = try ReqSocket(context)
+        try req.setOption(.requestCorrelate, true)
+        try req.setOption(.requestRelaxed, true)
+    }
+
+    @Test("routingID round-trips, and a bad one names ZMQ_ROUTING_ID")
+    func routingID() throws {
+        let context = try makeContext()
+        let socket = try DealerSocket(context)
+        #expect(try socket.option(.routingID) == [])
+        try socket.setOption(.routingID, Array("worker-7".utf8))
+        #expect(try socket.option(.routingID) == Array("worker-7".utf8))
+        let longest = [UInt8](repeating: 0x41, count: 255)
+        try socket.setOption(.routingID, longest)
+        #expect(try socket.option(.routingID) == longest)
+
+        let empty = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(.routingID, []) }
+        #expect(empty?.description.contains("ZMQ_ROUTING_ID") == true)
+        #expect(empty?.description.contains("setsockopt") == true)
+        let tooLong = #expect(throws: ZMQError.invalidArgument) {
+            try socket.setOption(.routingID, [UInt8](repeating: 1, count: 256))
+        }
+        #expect(tooLong?.description.contains("ZMQ_ROUTING_ID") == true)
+        // A refused value leaves the option as it was.
+        #expect(try socket.option(.routingID) == longest)
+    }
+
+    @Test("a value libzmq or C cannot hold names the option")
+    func badValues() throws {
+        let context = try makeContext()
+        let socket = try DealerSocket(context)
+        let negative = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(.sendHighWaterMark, -1) }
+        #expect(negative?.description.contains("ZMQ_SNDHWM = -1") == true)
+        let huge = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(.receiveHighWaterMark, Int.max) }
+        #expect(huge?.description.contains("ZMQ_RCVHWM") == true)
+        #expect(huge?.description.contains("does not fit") == true)
+        #expect(try socket.option(.receiveHighWaterMark) == 1000)
+    }
+
+    @Test("options libzmq 4.3 can only write are write-only")
+    func writeOnlyOptions() throws {
+        let context = try makeContext()
+        let router = try RouterSocket(context)
+        try router.setOption(.routerMandatory, true)
+        let req = try ReqSocket(context)
+        try req.setOption(.requestRelaxed, true)
+        try req.setOption(.requestCorrelate, true)
+        let xpub = try XPubSocket(context)
+        try xpub.setOption(.xpubVerbose, true)
+        // These are WriteOnlySocketOptions, with no getter, because libzmq 4.3 cannot
+        // read them back: zmq_getsockopt fails with EINVAL.
+        for (socket, option) in [
+            (router.unsafeHandle, ZMQ_ROUTER_MANDATORY), (req.unsafeHandle, ZMQ_REQ_RELAXED),
+            (req.unsafeHandle, ZMQ_REQ_CORRELATE), (xpub.unsafeHandle, ZMQ_XPUB_VERBOSE),
+        ] {
+            var value: Int32 = 0
+            var size = MemoryLayout<Int32>.size
+            #expect(zmq_getsockopt(socket, option, &value, &size) == -1)
+            #expect(zmq_errno() == EINVAL)
+        }
+        // Options libzmq can read back do.
+        try xpub.setOption(.invertMatching, true)
+        #expect(try xpub.option(.invertMatching))
+        let push = try PushSocket(context)
+        try push.setOption(.conflate, true)
+        #expect(try push.option(.conflate))
+    }
+
+    @Test("type reports the libzmq socket type")
+    func type() throws {
+        let context = try makeContext()
+        #expect(try PubSocket(context).option(.type) == Int(ZMQ_PUB))
+        #expect(try SubSocket(context).option(.type) == Int(ZMQ_SUB))
+        #expect(try ReqSocket(context).option(.type) == Int(ZMQ_REQ))
+        #expect(try RouterSocket(context).option(.type) == Int(ZMQ_ROUTER))
+        #expect(try PullSocket(context).option(.type) == Int(ZMQ_PULL))
+        #expect(try StreamSocket(context).option(.type) == Int(ZMQ_STREAM))
+    }
+
+    @Test("lastEndpoint follows bind and connect")
+    func lastEndpoint() throws {
+        let context = try makeContext()
+        let socket = try PullSocket(context)
+        #expect(try socket.lastEndpoint == "")
+        let tcp = try socket.bind(Transport.tcp.bindEndpoint())
+        #expect(try socket.option(.lastEndpoint) == tcp)
+        let ipc = try socket.bind(Transport.ipc.bindEndpoint())
+        #expect(try socket.lastEndpoint == ipc)
+        let inproc = Transport.inproc.bindEndpoint()
+        try socket.connect(inproc)
+        #expect(try socket.lastEndpoint == inproc)
+    }
+
+    @Test("events and the file descriptor report readiness")
+    func events() throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context)
+        let push = try PushSocket.bounded(context)
+        try link(pull, push, over: .inproc)
+        #expect(try pull.events == [])
+        #expect(try push.events.contains(.writable))
+        #expect(try pull.option(.fileDescriptor) >= 0)
+        try push.send("ready")
+        #expect(waitReadable(pull, milliseconds: 5000))
+        #expect(try pull.events.contains(.readable))
+        _ = try pull.receive()
+        #expect(try !pull.events.contains(.readable))
+    }
+
+    @Test("receiveHighWaterMark and sendHighWaterMark bound the queue")
+    func highWaterMark() throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context)
+        let push = try PushSocket.bounded(context)
+        try push.setOption(.sendHighWaterMark, 5)
+        try pull.setOption(.receiveHighWaterMark, 5)
+        try link(pull, push, over: .inproc)
+        // Over inproc the queue holds both marks' worth of messages, then no more.
+        var queued = 0
+        while try push.trySend("m"), queued < 1000 { queued += 1 }
+        #expect(queued >= 5 && queued <= 20, "queued \(queued)")
+        for _ in 0..<queued { _ = try pull.receive() }
+        #expect(try pull.tryReceive() == nil)
+    }
+}

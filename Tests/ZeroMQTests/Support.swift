@@ -1,0 +1,234 @@
+// Shared helpers for the test suite.
+//
+// Rules every test follows:
+// - Real libzmq sockets only.
+// - Every wait is bounded: sockets get ZMQ_RCVTIMEO/ZMQ_SNDTIMEO, loops have deadlines,
+//   helper threads are joined with a timeout. No test can hang.
+// - No sleeping in the hope that something has happened: tests wait for the event
+//   itself (a message, a poll, a counter), polling at most every millisecond.
+// - Tests run in parallel, so every endpoint is unique: inproc names come from a
+//   counter, tcp binds use a wildcard port, ipc paths live in a directory of this
+//   process (removed at exit).
+
+import CZeroMQ
+import Foundation
+import Synchronization
+import Testing
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Unique names
+
+private let counter = Atomic<Int>(0)
+
+/// A number no other call in this process gets.
+func uniqueNumber() -> Int {
+    counter.wrappingAdd(1, ordering: .relaxed).newValue
+}
+
+/// The directory of this process's ipc endpoints, created on first use and removed
+/// when the process exits. Kept short: a Unix socket path must fit in 108 bytes.
+let ipcDirectory: String = {
+    let path = "/tmp/swift-zeromq-tests-\(getpid())"
+    mkdir(path, 0o700)
+    atexit { removeIPCDirectory() }
+    return path
+}()
+
+private func removeIPCDirectory() {
+    try? FileManager.default.removeItem(atPath: "/tmp/swift-zeromq-tests-\(getpid())")
+}
+
+// MARK: - Transports
+
+/// The transports a test runs over.
+enum Transport: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case tcp, ipc, inproc
+
+    var testDescription: String { rawValue }
+
+    /// A fresh endpoint to bind: a wildcard port for tcp (``Socket/bind(_:)`` returns
+    /// the real one), a new path for ipc, a new name for inproc.
+    func bindEndpoint() -> String {
+        switch self {
+        case .tcp: "tcp://127.0.0.1:*"
+        case .ipc: "ipc://\(ipcDirectory)/\(uniqueNumber())"
+        case .inproc: "inproc://test-\(uniqueNumber())"
+        }
+    }
+}
+
+// MARK: - Contexts and sockets
+
+/// A context whose sockets do not linger, so that no test waits on teardown.
+func makeContext() throws(ZMQError) -> Context {
+    try Context(defaultLinger: .zero)
+}
+
+extension Socket {
+    /// A socket whose blocking sends and receives give up after `timeout`
+    /// (`ZMQ_SNDTIMEO`, `ZMQ_RCVTIMEO`) instead of hanging.
+    static func bounded(_ context: Context, timeout: Timeout = .seconds(5)) throws(ZMQError) -> Socket {
+        let socket = try Socket(context)
+        try socket.setOption(.receiveTimeout, timeout)
+        try socket.setOption(.sendTimeout, timeout)
+        return socket
+    }
+}
+
+/// Binds `server` to a fresh endpoint of `transport`, connects `client` to it and
+/// returns the endpoint.
+@discardableResult
+func link<Server, Client>(
+    _ server: Socket<Server>, _ client: Socket<Client>, over transport: Transport
+) throws(ZMQError) -> String {
+    let endpoint = try server.bind(transport.bindEndpoint())
+    try client.connect(endpoint)
+    return endpoint
+}
+
+/// Waits, up to `milliseconds`, until `socket` has a message to receive (`zmq_poll`).
+func waitReadable<Kind>(_ socket: Socket<Kind>, milliseconds: Int) -> Bool {
+    var item = zmq_pollitem_t(
+        socket: socket.unsafeHandle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+    return zmq_poll(&item, 1, milliseconds) > 0 && item.revents & Int16(ZMQ_POLLIN) != 0
+}
+
+/// A test failure raised by a helper, such as a deadline passing.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+// MARK: - Publish/subscribe
+
+/// Publishes `message(n)` for n = 0, 1, 2... until `subscriber` receives something, and
+/// returns what it received.
+///
+/// A subscription reaches the publisher some time after the subscriber connects (the
+/// "slow joiner"), and until then the publisher drops everything. Instead of sleeping,
+/// publish until a message gets through, bounded by `timeout`.
+func publish<Pub: SendingSocketType, Sub: SubscribingSocketType>(
+    on publisher: Socket<Pub>, until subscriber: Socket<Sub>,
+    timeout: Duration = .seconds(10), _ message: (Int) -> String
+) throws -> Message {
+    let deadline = ContinuousClock.now + timeout
+    var n = 0
+    while ContinuousClock.now < deadline {
+        try publisher.send(message(n))
+        n += 1
+        if waitReadable(subscriber, milliseconds: 10) {
+            return try subscriber.receive()
+        }
+    }
+    throw TestFailure("nothing reached the subscriber within \(timeout) (\(n) messages published)")
+}
+
+// MARK: - Waiting and threads
+
+/// Checks `condition` every millisecond until it holds or `timeout` passes; returns
+/// whether it held. For events that happen on libzmq's I/O thread.
+func waitUntil(timeout: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        if ContinuousClock.now >= deadline { return condition() }
+        usleep(1000)
+    }
+    return true
+}
+
+/// A thread started by a test, joined with a bounded wait.
+final class TestThread: Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts `body` on a new thread.
+    init(_ body: @escaping @Sendable () -> Void) {
+        let finished = self.finished
+        let thread = Thread {
+            body()
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits up to `timeout` for the thread to finish; returns whether it did.
+    func join(timeout: Duration) -> Bool {
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        return finished.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success
+    }
+}
+
+/// A value shared with another thread.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    var value: Value {
+        get { mutex.withLock { $0 } }
+        set { mutex.withLock { $0 = newValue } }
+    }
+}
+
+/// A thread-safe counter, for deallocators that libzmq calls on its own threads.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    func increment() { count.wrappingAdd(1, ordering: .sequentiallyConsistent) }
+    var value: Int { count.load(ordering: .sequentiallyConsistent) }
+}
+
+// MARK: - A tcp port nobody listens on
+
+/// A loopback tcp port that is bound, so that nothing else can take it, but not
+/// listening, so that every connection to it is refused.
+final class UnlistenedPort: Sendable {
+    private let descriptor: Int32
+    let port: UInt16
+
+    init() throws {
+        #if canImport(Glibc) || canImport(Musl)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw TestFailure("socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            throw TestFailure("bind: errno \(errno)")
+        }
+        self.descriptor = descriptor
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    var endpoint: String { "tcp://127.0.0.1:\(port)" }
+
+    deinit { close(descriptor) }
+}
+
+// MARK: - Test data
+
+/// `count` bytes of a pattern that does not repeat with any short period.
+func patternBytes(_ count: Int, seed: Int = 0) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: (($0 &+ seed) &* 2_654_435_761) >> 13) }
+}
+
+/// A string of `count` printable ASCII bytes.
+func patternString(_ count: Int) -> String {
+    String(decoding: (0..<count).map { UInt8(0x21 + $0 % 94) }, as: UTF8.self)
+}

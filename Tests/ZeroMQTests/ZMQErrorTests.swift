@@ -1,0 +1,164 @@
+import CZeroMQ
+import Foundation
+import Testing
+import ZeroMQ
+
+@Suite("ZMQError")
+struct ZMQErrorTests {
+    @Test("catch ZMQError.again matches in an untyped throwing context")
+    func untypedCatch() throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context, timeout: .milliseconds(20))
+        try pull.bind(Transport.inproc.bindEndpoint())
+
+        func receiveAny() throws -> Message { try pull.receive() }
+        var caught = false
+        do {
+            _ = try receiveAny()
+        } catch ZMQError.again {
+            caught = true
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        #expect(caught)
+
+        // A ZMQError of another code does not match, nor does another error type.
+        struct Other: Error {}
+        #expect(!(ZMQError.again ~= (Other() as any Error)))
+        #expect(!(ZMQError.again ~= (ZMQError.invalidState as any Error)))
+        #expect(ZMQError.again ~= (ZMQError(rawValue: EAGAIN) as any Error))
+    }
+
+    @Test("catch .invalidState matches in a typed-throws context")
+    func typedCatch() throws {
+        let context = try makeContext()
+        let rep = try RepSocket.bounded(context)
+        var caught: ZMQError?
+        do throws(ZMQError) {
+            try rep.send("unasked")
+        } catch .invalidState {
+            caught = .invalidState
+        } catch .again {
+            Issue.record("again")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        #expect(caught == .invalidState)
+
+        // A switch over a ZMQError works the same way.
+        let error = ZMQError(CZMQ_ETERM, operation: "receive")
+        switch error {
+        case .again, .invalidState: Issue.record("wrong case")
+        case .contextTerminated: break
+        default: Issue.record("no case")
+        }
+    }
+
+    @Test("errors are equal by code only")
+    func equality() {
+        let a = ZMQError(EINVAL, operation: "bind", target: "tcp://x", reason: "bad")
+        let b = ZMQError(EINVAL, operation: "connect", target: nil, reason: nil)
+        #expect(a == b)
+        #expect(a == .invalidArgument)
+        #expect(a != .again)
+        #expect(a.hashValue == ZMQError.invalidArgument.hashValue)
+        #expect(Set([a, b, .invalidArgument, .again]).count == 2)
+        #expect(a.code == EINVAL)
+        #expect(a.rawValue == EINVAL)
+        #expect(ZMQError(rawValue: CZMQ_EFSM) == .invalidState)
+    }
+
+    @Test("description puts operation, target, reason and zmq_strerror together")
+    func description() {
+        let strerror = String(cString: zmq_strerror(EINVAL))
+        let full = ZMQError(EINVAL, operation: "bind", target: "tcp://x", reason: "bad port")
+        #expect(full.message == strerror)
+        #expect(full.description == "bind tcp://x: bad port (\(strerror))")
+        #expect(ZMQError(EINVAL, operation: "bind").description == "bind: \(strerror)")
+        #expect(ZMQError(EINVAL, operation: nil, target: "ZMQ_LINGER").description == "ZMQ_LINGER: \(strerror)")
+        #expect(ZMQError.invalidArgument.description == strerror)
+        #expect(ZMQError.contextTerminated.message == String(cString: zmq_strerror(CZMQ_ETERM)))
+        #expect(ZMQError.invalidState.message.contains("state"))
+    }
+
+    @Test("a real failure describes what failed")
+    func realFailure() throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context, timeout: .milliseconds(10))
+        do {
+            _ = try pull.receive()
+            Issue.record("received")
+        } catch {
+            #expect(error == .again)
+            #expect(error.operation == "receive")
+            #expect(error.target == "PULL")
+            #expect(error.reason == "timed out (ZMQ_RCVTIMEO)")
+            #expect(error.description == "receive PULL: timed out (ZMQ_RCVTIMEO) (\(String(cString: zmq_strerror(EAGAIN))))")
+        }
+    }
+
+    @Test("named codes are libzmq's")
+    func codes() {
+        #expect(ZMQError.again.code == EAGAIN)
+        #expect(ZMQError.contextTerminated.code == CZMQ_ETERM)
+        #expect(ZMQError.invalidState.code == CZMQ_EFSM)
+        #expect(ZMQError.notSupported.code == CZMQ_ENOTSUP)
+        #expect(ZMQError.protocolNotSupported.code == CZMQ_EPROTONOSUPPORT)
+        #expect(ZMQError.incompatibleProtocol.code == CZMQ_ENOCOMPATPROTO)
+        #expect(ZMQError.addressInUse.code == CZMQ_EADDRINUSE)
+        #expect(ZMQError.notSocket.code == CZMQ_ENOTSOCK)
+        #expect(ZMQError.hostUnreachable.code == CZMQ_EHOSTUNREACH)
+        #expect(ZMQError.noEntry.code == ENOENT)
+        #expect(ZMQError.nameTooLong.code == ENAMETOOLONG)
+        #expect(ZMQError.tooManyOpenFiles.code == EMFILE)
+    }
+}
+
+@Suite("Library facts")
+struct LibraryTests {
+    @Test("ZeroMQ.version is libzmq 4.x")
+    func version() {
+        let version = ZeroMQ.version
+        #expect(version.major == 4)
+        #expect(version >= ZeroMQ.Version(major: 4, minor: 3, patch: 0))
+        #expect(version < ZeroMQ.Version(major: 5, minor: 0, patch: 0))
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        zmq_version(&major, &minor, &patch)
+        #expect(version.description == "\(major).\(minor).\(patch)")
+    }
+
+    @Test("ZeroMQ.has reports capabilities")
+    func capabilities() {
+        #expect(ZeroMQ.has(.ipc))
+        #expect(!ZeroMQ.has(ZeroMQ.Capability(rawValue: "no-such-capability")))
+        for capability in ZeroMQ.Capability.all {
+            #expect(ZeroMQ.has(capability) == (zmq_has(capability.rawValue) == 1))
+        }
+    }
+}
+
+@Suite("Timeout")
+struct TimeoutTests {
+    @Test("durations convert to whole milliseconds, rounding up")
+    func fromDuration() {
+        #expect(Timeout(.seconds(2)) == .milliseconds(2000))
+        #expect(Timeout(.microseconds(1)) == .milliseconds(1))
+        #expect(Timeout(.milliseconds(1) + .nanoseconds(1)) == .milliseconds(2))
+        #expect(Timeout(.zero) == .zero)
+        #expect(Timeout(.seconds(-5)) == .zero)
+        #expect(Timeout(.seconds(Int64.max)).milliseconds == Int32.max)
+        #expect(Timeout.seconds(3).duration == .seconds(3))
+    }
+
+    @Test("infinite is negative, greatest, and has no duration")
+    func infinite() {
+        #expect(Timeout(milliseconds: -7) == .infinite)
+        #expect(Timeout.infinite.isInfinite)
+        #expect(Timeout.infinite.duration == nil)
+        #expect(Timeout.infinite > .seconds(1_000_000))
+        #expect(Timeout.zero < .milliseconds(1))
+        #expect(Timeout.infinite.description == "infinite")
+        #expect(Timeout.milliseconds(250).description == "250 ms")
+        #expect(Timeout.seconds(Int32.max).milliseconds == Int32.max)
+    }
+}

@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build demo test bench bench-instructions clean
+.PHONY: all deps build demo test docs bench bench-instructions clean
 
 all: build
 
@@ -23,6 +23,10 @@ demo: deps
 ## Runs the test suite against real libzmq sockets (a few minutes at most).
 test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
+
+## Builds the DocC catalog, failing on any broken symbol link.
+docs: deps
+	@bash scripts/docs.sh
 
 ## Swift against raw C, side by side, with medians and ratios (under ten minutes).
 bench: deps

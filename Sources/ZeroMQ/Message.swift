@@ -48,8 +48,8 @@ public struct Message {
     /// `body` must initialise all `count` bytes. The corresponding C function is
     /// `zmq_msg_init_size`.
     ///
-    /// - Throws: ``ZMQError/noMemory`` when libzmq cannot allocate the message, or
-    ///   whatever `body` throws.
+    /// - Throws: Whatever `body` throws. As with `Array`, running out of memory is
+    ///   fatal rather than an error.
     @inlinable
     public init<E: Error>(
         unsafeUninitializedCount count: Int,
@@ -101,7 +101,8 @@ public struct Message {
     ///
     /// libzmq reads the bytes until the last copy of the message is released, then
     /// calls `deallocator`, exactly once, on any thread. The caller must not change
-    /// or free the bytes before then.
+    /// or free the bytes before then. An empty buffer makes an ordinary empty message,
+    /// and its deallocator runs at once, inside this initialiser.
     ///
     /// The corresponding C function is `zmq_msg_init_data`.
     public init(bytesNoCopy buffer: UnsafeMutableRawBufferPointer, deallocator: Deallocator) {
@@ -157,8 +158,10 @@ public struct Message {
 
         let kind: Kind
 
-        /// Nothing is released: the bytes live for the whole program (a static
-        /// buffer), or the caller frees them after it knows libzmq is done.
+        /// Nothing is released: for bytes that live as long as the program (static
+        /// tables, memory mapped for the whole run). libzmq gives no signal of when it
+        /// is done with them, so memory that is ever freed needs ``free`` or
+        /// ``custom(_:)``.
         public static let none = Deallocator(kind: .none)
 
         /// The bytes were allocated with `malloc` and are released with `free`.

@@ -15,8 +15,9 @@ import Darwin
 /// `epgm`, `tipc` and `vmci` are passed to libzmq as they are.
 ///
 /// swift-zeromq checks what libzmq lets through: a tcp port must be a number from 0 to
-/// 65535 (or `*` when binding). libzmq would bind `tcp://127.0.0.1:99999` to some
-/// other port without a word; here it throws ``ZMQError/invalidArgument``.
+/// 65535, or `*`, when binding, and from 1 to 65535 when connecting. libzmq would bind
+/// `tcp://127.0.0.1:99999` to some other port without a word; here it throws
+/// ``ZMQError/invalidArgument``.
 extension Socket {
     /// Binds the socket to a local endpoint and returns the endpoint it is bound to,
     /// which differs from `endpoint` after a wildcard bind:
@@ -108,14 +109,21 @@ enum Endpoint {
                 throw invalid("a tcp address is host:port; '\(part)' has no host or no port")
             }
             let port = part[part.index(after: colon)...]
+            let binding = operation.description == "bind"
             if port == "*" {
+                guard binding else {
+                    throw invalid("port '*' (any port) can only be bound, not connected to")
+                }
                 continue
             }
             guard !port.isEmpty, port.allSatisfy({ $0.isASCII && $0.isNumber }) else {
                 throw invalid("port '\(port)' is not a number")
             }
             guard let number = Int(port), number <= 65535 else {
-                throw invalid("port \(port) is out of range 0...65535")
+                throw invalid("port \(port) is out of range \(binding ? 0 : 1)...65535")
+            }
+            guard binding || number != 0 else {
+                throw invalid("port 0 can only be bound (to any free port), not connected to")
             }
         }
     }

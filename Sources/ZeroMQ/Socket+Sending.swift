@@ -225,9 +225,29 @@ extension Socket where Kind: SendingSocketType {
         }
     }
 
+    /// Sends copies of `parts` as one multipart message, if the first part can be queued
+    /// without blocking.
+    ///
+    /// - Returns: `false`, with nothing sent, when it could not be queued now.
+    public func trySendMultipart<Part: Sequence<UInt8>>(_ parts: some Collection<Part>) throws(ZMQError) -> Bool {
+        try sendMultipart(parts, flags: ZMQ_DONTWAIT) { part, flags throws(ZMQError) in
+            try sendBytes(part, flags: flags)
+        }
+    }
+
     /// Sends the UTF-8 bytes of `parts` as one multipart message.
     public func sendMultipart<Part: StringProtocol>(_ parts: some Collection<Part>) throws(ZMQError) {
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
+            try sendString(part, flags: flags)
+        }
+    }
+
+    /// Sends the UTF-8 bytes of `parts` as one multipart message, if the first part can
+    /// be queued without blocking.
+    ///
+    /// - Returns: `false`, with nothing sent, when it could not be queued now.
+    public func trySendMultipart<Part: StringProtocol>(_ parts: some Collection<Part>) throws(ZMQError) -> Bool {
+        try sendMultipart(parts, flags: ZMQ_DONTWAIT) { part, flags throws(ZMQError) in
             try sendString(part, flags: flags)
         }
     }

@@ -329,7 +329,7 @@ extension ReadOnlySocketOption where Value == PollEvents {
 
 /// Readiness of a socket: what it can do without blocking.
 /// The corresponding C flags are `ZMQ_POLLIN`, `ZMQ_POLLOUT` and `ZMQ_POLLERR`.
-public struct PollEvents: OptionSet, Sendable, Hashable {
+public struct PollEvents: OptionSet, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: Int16
     public init(rawValue: Int16) { self.rawValue = rawValue }
 
@@ -340,4 +340,11 @@ public struct PollEvents: OptionSet, Sendable, Hashable {
     /// An error condition (for file descriptors polled alongside sockets).
     /// The C flag is `ZMQ_POLLERR`.
     public static let error = PollEvents(rawValue: Int16(ZMQ_POLLERR))
+
+    /// The set flags, such as `[readable, writable]`.
+    public var description: String {
+        let names = [(PollEvents.readable, "readable"), (.writable, "writable"), (.error, "error")]
+            .filter { contains($0.0) }.map(\.1)
+        return "[" + names.joined(separator: ", ") + "]"
+    }
 }

@@ -37,12 +37,15 @@ public struct Timeout: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// No waiting at all.
     public static let zero = Timeout(milliseconds: 0)
 
-    /// A limit of `value` milliseconds.
-    public static func milliseconds(_ value: Int32) -> Timeout { Timeout(milliseconds: value) }
+    /// A limit of `value` milliseconds, clamped to what libzmq can represent.
+    public static func milliseconds(_ value: Int) -> Timeout {
+        Timeout(milliseconds: Int32(clamping: value))
+    }
 
-    /// A limit of `value` seconds.
-    public static func seconds(_ value: Int32) -> Timeout {
-        Timeout(milliseconds: Int32(clamping: Int64(value) * 1000))
+    /// A limit of `value` seconds, clamped to what libzmq can represent.
+    public static func seconds(_ value: Int) -> Timeout {
+        let (milliseconds, overflow) = value.multipliedReportingOverflow(by: 1000)
+        return Timeout(milliseconds: Int32(clamping: overflow ? (value < 0 ? -1 : Int.max) : milliseconds))
     }
 
     /// Whether this is ``infinite``.

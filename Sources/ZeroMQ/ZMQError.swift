@@ -23,13 +23,20 @@ import Darwin
 /// ```
 ///
 /// Besides the code, an error remembers what failed: the ``operation`` ("bind",
-/// "receive", "setsockopt ZMQ_LINGER"), its ``target`` (an endpoint, an option value)
+/// "receive", "setsockopt"), its ``target`` (an endpoint, or an option and its value
+/// such as "ZMQ_SNDHWM = -1")
 /// and, where swift-zeromq knows better than `zmq_strerror`, a ``reason``. Its
 /// ``description`` puts them together:
 /// `bind tcp://127.0.0.1:99999: port 99999 is out of range 0...65535 (Invalid argument)`.
 ///
 /// Two errors are equal when their codes are equal; the operation, target and reason
 /// are diagnostics and do not take part in comparison.
+///
+/// > Note: Swift 6.3 has a compiler bug (swiftlang/swift#89787) that crashes the
+/// > compiler on a `do`/`catch` inside a loop, in a function that throws `any Error`,
+/// > when the `do` calls a `throws(ZMQError)` API and the catch clauses are not
+/// > exhaustive (`catch .again { }` alone). Add a final `catch { throw error }`, or make
+/// > the enclosing function `throws(ZMQError)`, until the fixed compiler ships.
 public struct ZMQError: Error, Sendable, Hashable, RawRepresentable, CustomStringConvertible {
     /// The error number, as returned by `zmq_errno()`.
     public let rawValue: Int32
@@ -67,7 +74,7 @@ public struct ZMQError: Error, Sendable, Hashable, RawRepresentable, CustomStrin
     }
 
     /// What failed and why, such as
-    /// `"unbind tcp://127.0.0.1:5555: endpoint is not bound (No such file or directory)"`.
+    /// `"unbind tcp://127.0.0.1:5555: the socket is not bound to this endpoint (No such file or directory)"`.
     public var description: String {
         var text = ""
         if let operation {

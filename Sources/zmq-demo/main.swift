@@ -1,19 +1,340 @@
+// zmq-demo: the three basic ZeroMQ patterns, each over the three local transports.
+//
+//   REQ/REP    a request and its reply
+//   PUB/SUB    prefix-filtered publishing, with the slow-joiner handshake
+//   PUSH/PULL  a task pipeline, round-robined over two workers
+//
+// Then one error, to show what a failure looks like. `make demo` runs it.
+//
+// Each pattern is one function, `(Transport, Context) throws -> String`, that sets
+// up its sockets, runs, checks the outcome and returns a line to print; `runDemo`
+// runs every function in `patterns` over every transport. To show another pattern,
+// write its function and add it to that list.
+//
+// Every receiving socket has a receive timeout and every loop has a bound, so the
+// demo finishes by itself within a few seconds whatever happens; it exits with
+// status 1 if any pattern does not do what it should.
+
 import ZeroMQ
-let ctx = try Context()
-let rep = try RepSocket(ctx)
-let ep = try rep.bind("tcp://127.0.0.1:*")
-print("bound", ep)
-let req = try ReqSocket(ctx)
-try req.connect(ep)
-try req.send("hello")
-let m = try rep.receive()
-print(m.string, m.peerAddress as Any, m.socketType as Any)
-try rep.send([UInt8](repeating: 7, count: 5000))
-let r = try req.receiveBytes()
-print(r.count)
-do { try req.bind("tcp://127.0.0.1:99999") } catch { print(error) }
-do { try req.bind("foo://x") } catch { print(error) }
-do { try req.receive() } catch .invalidState { print("EFSM caught:", "ok") } catch { print("other", error) }
-do { try req.unbind("tcp://127.0.0.1:5") } catch { print(error) }
-req.close()
-do { try req.send("x") } catch { print(error) }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - REQ/REP
+
+/// A REQ socket sends 'ping', the REP socket that receives it answers 'pong'.
+///
+/// REQ and REP strictly alternate: REQ sends then receives, REP receives then sends.
+/// Connecting does not wait for the peer, so REQ can send before the connection is
+/// made; libzmq queues the request until it is.
+func requestReply(over transport: Transport, in context: Context) throws -> String {
+    var endpoints = Endpoints(transport, pattern: "reqrep")
+    defer { endpoints.removeFiles() }
+    let server = try RepSocket(context)
+    let client = try ReqSocket(context)
+    try applyTimeouts(to: server)
+    try applyTimeouts(to: client)
+
+    let endpoint = try server.bind(endpoints.make("server"))
+    try client.connect(endpoint)
+
+    try client.send("ping")
+    let request = try server.receiveString()
+    try server.send("pong")
+    let reply = try client.receiveString()
+
+    guard request == "ping", reply == "pong" else {
+        throw Unexpected("expected 'ping' and 'pong', got '\(request)' and '\(reply)'")
+    }
+    // For tcp, `bind` returned the port that the wildcard chose.
+    return "REQ -> REP: '\(request)' ... REP -> REQ: '\(reply)'   (\(endpoint))"
+}
+
+// MARK: - PUB/SUB
+
+/// A publisher sends three weather reports and three other messages; a subscriber to
+/// 'weather.' receives exactly the weather reports.
+///
+/// Subscriptions travel from the subscriber to the publisher in the background, and
+/// a publisher drops what no subscriber has asked for yet (the "slow joiner"). So
+/// the publisher first sends probes on a control topic, in a bounded loop, until one
+/// reaches the subscriber; only then does it publish for real. A final control
+/// message marks the end, so the subscriber knows it has seen everything that was
+/// going to arrive.
+func publishSubscribe(over transport: Transport, in context: Context) throws -> String {
+    var endpoints = Endpoints(transport, pattern: "pubsub")
+    defer { endpoints.removeFiles() }
+    let publisher = try PubSocket(context)
+    let subscriber = try SubSocket(context)
+    try applyTimeouts(to: publisher)
+    try applyTimeouts(to: subscriber)
+
+    let endpoint = try publisher.bind(endpoints.make("publisher"))
+    try subscriber.subscribe(to: "weather.")
+    try subscriber.subscribe(to: "control.")
+    try subscriber.connect(endpoint)
+
+    // The handshake: probe every 10 ms, for two seconds at most.
+    try subscriber.setOption(.receiveTimeout, .milliseconds(10))
+    var probes = 0
+    repeat {
+        guard probes < 200 else {
+            throw Unexpected("the subscription did not reach the publisher after \(probes) probes")
+        }
+        try publisher.send("control.probe")
+        probes += 1
+    } while try receiveStringIfAny(from: subscriber) == nil
+    try subscriber.setOption(.receiveTimeout, demoTimeout)
+
+    let matching = ["weather.oslo 4C", "weather.lima 18C", "weather.perth 27C"]
+    let others = ["sports.tennis 6-4", "news.local all quiet", "sports.chess draw"]
+    for (report, other) in zip(matching, others) {
+        try publisher.send(report)
+        try publisher.send(other)
+    }
+    try publisher.send("control.end")
+
+    // Messages from one publisher arrive in order: everything published before
+    // 'control.end' that matches has arrived when it does.
+    var receivedMatching = 0
+    var receivedOthers = 0
+    for _ in 0..<100 {
+        let message = try subscriber.receiveString()
+        if message == "control.end" { break }
+        if matching.contains(message) { receivedMatching += 1 }
+        if others.contains(message) { receivedOthers += 1 }
+    }
+
+    guard receivedMatching == matching.count, receivedOthers == 0 else {
+        throw Unexpected(
+            "received \(receivedMatching) of \(matching.count) matching, "
+                + "\(receivedOthers) of \(others.count) others")
+    }
+    return "PUB/SUB: subscribed to 'weather.', received \(receivedMatching) of \(matching.count) "
+        + "matching, \(receivedOthers) of \(others.count) others "
+        + "(subscription live after \(probes) \(probes == 1 ? "probe" : "probes"))"
+}
+
+// MARK: - PUSH/PULL
+
+/// A PUSH socket hands ten tasks to two PULL workers, which share them out evenly.
+///
+/// PUSH round-robins over the peers it has a queue for. Here the workers bind and
+/// the PUSH connects to each of them: a connecting socket creates its queue at once,
+/// before the connection is made, so both workers are in the rotation from the first
+/// task. (When the PUSH binds instead, the worker that connects first can take every
+/// task sent before the other one arrives.)
+func pipeline(over transport: Transport, in context: Context) throws -> String {
+    var endpoints = Endpoints(transport, pattern: "pipeline")
+    defer { endpoints.removeFiles() }
+    let names = ["A", "B"]
+    let ventilator = try PushSocket(context)
+    try applyTimeouts(to: ventilator)
+
+    var workers: [PullSocket] = []
+    for name in names {
+        let worker = try PullSocket(context)
+        try applyTimeouts(to: worker)
+        let endpoint = try worker.bind(endpoints.make("worker-\(name)"))
+        try ventilator.connect(endpoint)
+        workers.append(worker)
+    }
+
+    let taskCount = 10
+    for task in 1...taskCount {
+        try ventilator.send("task \(task)")
+    }
+
+    // Collect with the non-blocking form, pausing between rounds, for two seconds
+    // at most.
+    var tasksByWorker = [[Int]](repeating: [], count: workers.count)
+    var received = 0
+    var idleRounds = 0
+    while received < taskCount {
+        var progressed = false
+        for (index, worker) in workers.enumerated() {
+            while let task = try worker.tryReceiveString() {
+                tasksByWorker[index].append(Int(task.dropFirst("task ".count)) ?? 0)
+                received += 1
+                progressed = true
+            }
+        }
+        if !progressed {
+            idleRounds += 1
+            guard idleRounds < 200 else {
+                throw Unexpected("the workers received \(received) of \(taskCount) tasks")
+            }
+            pause(milliseconds: 10)
+        }
+    }
+
+    guard tasksByWorker.allSatisfy({ !$0.isEmpty }) else {
+        throw Unexpected("one worker got every task: \(tasksByWorker)")
+    }
+    let shares = zip(names, tasksByWorker).map { name, tasks in
+        "worker \(name) got \(tasks.count) (\(tasks.map(String.init).joined(separator: " ")))"
+    }
+    return "PUSH -> \(workers.count) PULLs: " + shares.joined(separator: ", ")
+}
+
+// MARK: - An error
+
+/// Binding to a port that does not exist. libzmq itself would quietly bind to some
+/// other port; swift-zeromq refuses the endpoint and says why.
+func invalidEndpoint(in context: Context) throws -> String {
+    let endpoint = "tcp://127.0.0.1:99999"
+    let socket = try RepSocket(context)
+    do throws(ZMQError) {
+        try socket.bind(endpoint)
+    } catch let error where error == .invalidArgument {
+        // Errors compare by code (EINVAL here), whatever operation, endpoint and
+        // reason they carry for the message.
+        return "bind(\"\(endpoint)\") threw: \(error)"
+    } catch {
+        throw Unexpected("bind(\"\(endpoint)\") threw '\(error)', expected an invalid argument")
+    }
+    throw Unexpected("bind(\"\(endpoint)\") succeeded")
+}
+
+// MARK: - Transports and endpoints
+
+/// The three transports that work within one machine.
+enum Transport: String, CaseIterable {
+    /// Between threads of one process, through one context; no network at all.
+    case inproc
+    /// Between processes, through a Unix domain socket file.
+    case ipc
+    /// Over TCP, here on the loopback interface.
+    case tcp
+
+    /// The transports this libzmq supports (ipc is missing on some platforms).
+    static var available: [Transport] {
+        allCases.filter { $0 != .ipc || ZeroMQ.has(.ipc) }
+    }
+}
+
+/// Endpoints to bind for one pattern over one transport. ipc socket files live under
+/// /tmp with names unique to this process; ``removeFiles()`` deletes them.
+struct Endpoints {
+    let transport: Transport
+    let pattern: String
+    private var ipcPaths: [String] = []
+
+    init(_ transport: Transport, pattern: String) {
+        self.transport = transport
+        self.pattern = pattern
+    }
+
+    /// An endpoint for a socket called `name` to bind. For tcp, the port is a
+    /// wildcard: connect to the endpoint that `bind` returns.
+    mutating func make(_ name: String) -> String {
+        switch transport {
+        case .inproc:
+            return "inproc://demo-\(pattern)-\(name)"
+        case .ipc:
+            let path = "/tmp/zmq-demo-\(getpid())-\(pattern)-\(name).ipc"
+            unlink(path)
+            ipcPaths.append(path)
+            return "ipc://\(path)"
+        case .tcp:
+            return "tcp://127.0.0.1:*"
+        }
+    }
+
+    /// Removes the ipc socket files. libzmq removes a file when its socket closes,
+    /// but in the background; this makes sure none is left behind.
+    func removeFiles() {
+        for path in ipcPaths {
+            unlink(path)
+        }
+    }
+}
+
+// MARK: - Helpers
+
+/// How long any single send or receive may wait.
+let demoTimeout = Timeout.seconds(2)
+
+/// Bounds every blocking send and receive on `socket`, so that nothing can hang.
+func applyTimeouts<Kind>(to socket: Socket<Kind>) throws(ZMQError) {
+    try socket.setOption(.receiveTimeout, demoTimeout)
+    try socket.setOption(.sendTimeout, demoTimeout)
+}
+
+/// The next frame as a string, or `nil` when none arrives within the socket's
+/// receive timeout.
+func receiveStringIfAny<Kind: ReceivingSocketType>(
+    from socket: Socket<Kind>
+) throws(ZMQError) -> String? {
+    do {
+        return try socket.receiveString()
+    } catch .again {
+        return nil
+    }
+}
+
+/// Sleeps the calling thread.
+func pause(milliseconds: UInt32) {
+    usleep(milliseconds * 1000)
+}
+
+/// A pattern that ran without a ZeroMQ error but did not do what it should.
+struct Unexpected: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+// MARK: - Main
+
+func runDemo() -> Bool {
+    print("swift-zeromq demo, libzmq \(ZeroMQ.version)")
+    let context: Context
+    do {
+        context = try Context()
+    } catch {
+        print("FAILED to create a context: \(error)")
+        return false
+    }
+
+    let patterns: [(name: String, run: (Transport, Context) throws -> String)] = [
+        ("REQ/REP", requestReply),
+        ("PUB/SUB", publishSubscribe),
+        ("PUSH/PULL", pipeline),
+    ]
+    let labelWidth = Transport.allCases.map { $0.rawValue.count }.max()! + 2
+    func label(_ text: String) -> String {
+        let label = "[\(text)]"
+        return label + String(repeating: " ", count: labelWidth - label.count)
+    }
+
+    var failures = 0
+    for pattern in patterns {
+        print("\n\(pattern.name)")
+        for transport in Transport.available {
+            do {
+                print("  \(label(transport.rawValue)) \(try pattern.run(transport, context))")
+            } catch {
+                print("  \(label(transport.rawValue)) FAILED: \(error)")
+                failures += 1
+            }
+        }
+    }
+
+    print("\nErrors")
+    do {
+        print("  \(label("tcp")) \(try invalidEndpoint(in: context))")
+    } catch {
+        print("  \(label("tcp")) FAILED: \(error)")
+        failures += 1
+    }
+
+    print(failures == 0 ? "\nAll patterns worked." : "\n\(failures) failed.")
+    return failures == 0
+}
+
+exit(runDemo() ? 0 : 1)

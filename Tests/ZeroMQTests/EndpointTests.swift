@@ -69,6 +69,19 @@ struct EndpointTests {
         try expectRefused("tcp://127.0.0.1:8O", .invalidArgument, mentioning: "not a number")
     }
 
+    @Test("a wildcard or zero port can be bound but not connected to")
+    func connectToAnyPort() throws {
+        let context = try makeContext()
+        let socket = try PairSocket(context)
+        for endpoint in ["tcp://127.0.0.1:*", "tcp://127.0.0.1:0"] {
+            let error = #expect(throws: ZMQError.invalidArgument) { try socket.connect(endpoint) }
+            #expect(error?.description.hasPrefix("connect \(endpoint): port ") == true, "\(String(describing: error))")
+            #expect(error?.description.contains("not connected to") == true)
+        }
+        let bound = try socket.bind("tcp://127.0.0.1:0")
+        #expect(!bound.hasSuffix(":0"), "\(bound)")
+    }
+
     @Test("a malformed endpoint is invalidArgument")
     func malformed() throws {
         try expectRefused("127.0.0.1:5555", .invalidArgument, mentioning: "transport://address")

@@ -155,4 +155,22 @@ struct MultipartTests {
         #expect(throws: ZMQError.again) { try pull.receive() }
         next.close(linger: .zero)
     }
+
+    @Test("trySendMultipart sends byte and string parts whole, or returns false with nothing sent")
+    func trySendMultipartParts() throws {
+        let context = try makeContext()
+        let push = try PushSocket.bounded(context)
+        // No peer yet: nothing can be queued, and nothing is.
+        #expect(try push.trySendMultipart(["a", "b"]) == false)
+        #expect(try push.trySendMultipart([[UInt8]([1]), [2, 3]]) == false)
+
+        let pull = try PullSocket.bounded(context)
+        try link(pull, push, over: .inproc)
+        #expect(try push.trySendMultipart(["key", "value"]))
+        #expect(try push.trySendMultipart([[UInt8]([1]), [2, 3]]))
+        #expect(try pull.receiveMultipart().map(\.string) == ["key", "value"])
+        #expect(try pull.receiveMultipart().map { [UInt8]($0) } == [[1], [2, 3]])
+        #expect(try pull.tryReceive() == nil)
+        #expect(try push.events.description == "[writable]")
+    }
 }

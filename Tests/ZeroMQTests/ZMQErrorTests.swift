@@ -159,6 +159,8 @@ struct TimeoutTests {
         #expect(Timeout.zero < .milliseconds(1))
         #expect(Timeout.infinite.description == "infinite")
         #expect(Timeout.milliseconds(250).description == "250 ms")
-        #expect(Timeout.seconds(Int32.max).milliseconds == Int32.max)
+        #expect(Timeout.seconds(Int(Int32.max)).milliseconds == Int32.max)
+        #expect(Timeout.seconds(Int.max).milliseconds == Int32.max)
+        #expect(Timeout.milliseconds(Int.max).milliseconds == Int32.max)
     }
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the DocC catalog from the library's symbol graph, with warnings as errors,
+# so that broken symbol links in Sources/ZeroMQ/ZeroMQ.docc fail the build.
+# Output: .build-docs/ZeroMQ.doccarchive
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scratch=.build-docs
+graphs="$scratch/symbol-graphs"
+rm -rf "$graphs" && mkdir -p "$graphs"
+swift build --scratch-path "$scratch" --target ZeroMQ \
+    -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$graphs"
+docc=$(command -v docc || xcrun --find docc 2>/dev/null || true)
+if [ -z "$docc" ]; then
+    echo "docc was not found; it ships with the Swift toolchain (swift.org)." >&2
+    exit 1
+fi
+"$docc" convert Sources/ZeroMQ/ZeroMQ.docc \
+    --additional-symbol-graph-dir "$graphs" \
+    --fallback-display-name ZeroMQ --fallback-bundle-identifier org.swift-zeromq.ZeroMQ \
+    --output-path "$scratch/ZeroMQ.doccarchive" --warnings-as-errors
+echo "DocC archive: $scratch/ZeroMQ.doccarchive"

@@ -228,7 +228,8 @@ extension Message {
         @_lifetime(borrow self)
         borrowing get {
             let pointer = storage.pointer
-            let span = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
+            let span = RawSpan(
+                _unsafeBytes: UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
             return _overrideLifetime(span, borrowing: self)
         }
     }

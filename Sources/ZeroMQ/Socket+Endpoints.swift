@@ -151,7 +151,8 @@ enum Endpoint {
         case CZMQ_ENOCOMPATPROTO:
             reason = "transport '\(transport)' cannot be used with \(socket) sockets"
         case ENOENT:
-            reason = operation.description == "unbind"
+            reason =
+                operation.description == "unbind"
                 ? "the socket is not bound to this endpoint"
                 : "the socket is not connected to this endpoint"
         case ENAMETOOLONG:

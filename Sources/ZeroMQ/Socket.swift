@@ -193,7 +193,8 @@ extension ZMQError {
         var reason: String?
         switch code {
         case EAGAIN:
-            reason = op.hasPrefix("send")
+            reason =
+                op.hasPrefix("send")
                 ? "timed out (ZMQ_SNDTIMEO) or no peer can take the message"
                 : "timed out (ZMQ_RCVTIMEO)"
         case CZMQ_EFSM:

@@ -323,7 +323,9 @@ extension ReadOnlySocketOption where Value == PollEvents {
     public static var events: Self {
         .init(
             ZMQ_EVENTS, "ZMQ_EVENTS",
-            .scalar(Int32.self, encode: { Int32($0.rawValue) }, decode: { PollEvents(rawValue: Int16(truncatingIfNeeded: $0)) }))
+            .scalar(
+                Int32.self, encode: { Int32($0.rawValue) },
+                decode: { PollEvents(rawValue: Int16(truncatingIfNeeded: $0)) }))
     }
 }
 

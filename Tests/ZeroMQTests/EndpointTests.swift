@@ -30,7 +30,8 @@ struct EndpointTests {
                 Issue.record("\(name) \(endpoint) succeeded", sourceLocation: sourceLocation)
             } catch {
                 #expect(error == expected, "\(name) \(endpoint): \(error)", sourceLocation: sourceLocation)
-                #expect(error.description.hasPrefix("\(name) \(endpoint): "), "\(error)", sourceLocation: sourceLocation)
+                #expect(
+                    error.description.hasPrefix("\(name) \(endpoint): "), "\(error)", sourceLocation: sourceLocation)
                 #expect(error.description.contains(error.message), "\(error)", sourceLocation: sourceLocation)
                 if let text {
                     #expect(error.description.contains(text), "\(error)", sourceLocation: sourceLocation)
@@ -52,7 +53,8 @@ struct EndpointTests {
         let context = try makeContext()
         let socket = try PairSocket(context)
         let error = #expect(throws: ZMQError.invalidArgument) { try socket.bind("tcp://127.0.0.1:99999") }
-        #expect(error?.description == "bind tcp://127.0.0.1:99999: port 99999 is out of range 0...65535 (Invalid argument)")
+        #expect(
+            error?.description == "bind tcp://127.0.0.1:99999: port 99999 is out of range 0...65535 (Invalid argument)")
     }
 
     @Test("a missing port is invalidArgument")

@@ -93,7 +93,9 @@ struct ZMQErrorTests {
             #expect(error.operation == "receive")
             #expect(error.target == "PULL")
             #expect(error.reason == "timed out (ZMQ_RCVTIMEO)")
-            #expect(error.description == "receive PULL: timed out (ZMQ_RCVTIMEO) (\(String(cString: zmq_strerror(EAGAIN))))")
+            #expect(
+                error.description == "receive PULL: timed out (ZMQ_RCVTIMEO) (\(String(cString: zmq_strerror(EAGAIN))))"
+            )
         }
     }
 

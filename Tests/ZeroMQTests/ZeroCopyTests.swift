@@ -19,12 +19,14 @@ struct ZeroCopyTests {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
         buffer.copyBytes(from: patternBytes(count))
         let address = UInt(bitPattern: buffer.baseAddress)
-        let message = Message(bytesNoCopy: buffer, deallocator: .custom { released in
-            #expect(UInt(bitPattern: released.baseAddress) == address)
-            #expect(released.count == count)
-            calls.increment()
-            released.deallocate()
-        })
+        let message = Message(
+            bytesNoCopy: buffer,
+            deallocator: .custom { released in
+                #expect(UInt(bitPattern: released.baseAddress) == address)
+                #expect(released.count == count)
+                calls.increment()
+                released.deallocate()
+            })
         return (message, address)
     }
 
@@ -55,7 +57,9 @@ struct ZeroCopyTests {
         #expect(calls.value == 1)
     }
 
-    @Test("sent over a network transport, released exactly once after libzmq has written it", arguments: [Transport.tcp, .ipc])
+    @Test(
+        "sent over a network transport, released exactly once after libzmq has written it",
+        arguments: [Transport.tcp, .ipc])
     func networkSendReleasesOnce(transport: Transport) throws {
         let context = try makeContext()
         let pull = try PullSocket.bounded(context)
@@ -174,7 +178,8 @@ struct ZeroCopyTests {
         let count = 1000
         let bytes = try #require(malloc(count))
         bytes.initializeMemory(as: UInt8.self, repeating: 0x5A, count: count)
-        try push.send(Message(bytesNoCopy: UnsafeMutableRawBufferPointer(start: bytes, count: count), deallocator: .free))
+        try push.send(
+            Message(bytesNoCopy: UnsafeMutableRawBufferPointer(start: bytes, count: count), deallocator: .free))
         let received = try pull.receive()
         #expect(received.withUnsafeBytes { $0.baseAddress } == UnsafeRawPointer(bytes))
         #expect(received.allSatisfy { $0 == 0x5A })

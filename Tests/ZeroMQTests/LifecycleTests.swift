@@ -99,4 +99,29 @@ struct LifecycleTests {
         #expect(finished.join(timeout: .seconds(10)))
         #expect(ContinuousClock.now - start < .milliseconds(900))
     }
+
+    @Test("a socket moves to another task, as libzmq lets a socket migrate between threads")
+    func handOverToTask() async throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context)
+        let endpoint = try pull.bind(Transport.inproc.bindEndpoint())
+        let push = try PushSocket.bounded(context)
+        try push.connect(endpoint)
+        // `push` is not Sendable: it can be captured only because it is not used here
+        // again (region-based isolation transfers it to the task).
+        let sender = Task.detached {
+            try push.send("sent from another task")
+            push.close()
+        }
+        try await sender.value
+        #expect(try pull.receiveString() == "sent from another task")
+        // A `sending` parameter expresses the same hand-over in an API.
+        func serve(_ socket: sending PullSocket) -> Task<String, any Error> {
+            Task.detached { try socket.receiveString() }
+        }
+        let push2 = try PushSocket.bounded(context)
+        try push2.connect(endpoint)
+        try push2.send("received in another task")
+        #expect(try await serve(pull).value == "received in another task")
+    }
 }

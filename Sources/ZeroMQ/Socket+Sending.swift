@@ -109,15 +109,18 @@ extension Socket where Kind: SendingSocketType {
     }
 
     @inlinable
+    @inline(__always)
     func sendBytes<Bytes: Sequence<UInt8>>(_ bytes: Bytes, flags: Int32) throws(ZMQError) -> Bool {
-        let result: Result<Bool, ZMQError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            do throws(ZMQError) {
-                return .success(try sendRaw(UnsafeRawBufferPointer(buffer), flags: flags, "send"))
-            } catch {
-                return .failure(error)
+        // Only the zmq_send call is inline. A failed call goes to the out-of-line
+        // `retry`; a non-contiguous sequence (or a closed socket) to a Message copy.
+        if let handle,
+            let rc = bytes.withContiguousStorageIfAvailable({ zmq_send(handle, $0.baseAddress, $0.count, flags) })
+        {
+            if rc >= 0 { return true }
+            return try retry(flags, "send") { handle in
+                bytes.withContiguousStorageIfAvailable { zmq_send(handle, $0.baseAddress, $0.count, flags) } ?? -1
             }
         }
-        if let result { return try result.get() }
         var message = Message(bytes)
         return try sendMessage(&message, flags: flags, "send")
     }
@@ -141,24 +144,10 @@ extension Socket where Kind: SendingSocketType {
     }
 
     @inlinable
+    @inline(__always)
     func sendString(_ string: some StringProtocol, flags: Int32) throws(ZMQError) -> Bool {
-        let fast: Result<Bool, ZMQError>? = string.utf8.withContiguousStorageIfAvailable { utf8 in
-            do throws(ZMQError) {
-                return .success(try sendRaw(UnsafeRawBufferPointer(utf8), flags: flags, "send"))
-            } catch {
-                return .failure(error)
-            }
-        }
-        if let fast { return try fast.get() }
-        var copy = String(string)
-        let result: Result<Bool, ZMQError> = copy.withUTF8 { utf8 in
-            do throws(ZMQError) {
-                return .success(try sendRaw(UnsafeRawBufferPointer(utf8), flags: flags, "send"))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        // Native strings are contiguous UTF-8: libzmq copies straight from them.
+        try sendBytes(string.utf8, flags: flags)
     }
 
     // MARK: Constant buffers

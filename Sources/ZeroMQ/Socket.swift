@@ -140,14 +140,8 @@ extension Socket {
     func sendRaw(
         _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
     ) throws(ZMQError) -> Bool {
-        let handle = try liveHandle(operation)
-        while true {
-            if zmq_msg_send(message, handle, flags) >= 0 { return true }
-            let code = zmq_errno()
-            if code == EINTR { continue }
-            if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
-            throw ZMQError.failed(code, operation, socket: Kind.name)
-        }
+        if let handle, zmq_msg_send(message, handle, flags) >= 0 { return true }
+        return try retry(flags, operation) { handle in zmq_msg_send(message, handle, flags) }
     }
 
     /// `zmq_send` of a buffer that libzmq copies, with the same error protocol.
@@ -156,14 +150,8 @@ extension Socket {
     func sendRaw(
         _ bytes: UnsafeRawBufferPointer, flags: Int32, _ operation: StaticString
     ) throws(ZMQError) -> Bool {
-        let handle = try liveHandle(operation)
-        while true {
-            if zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 { return true }
-            let code = zmq_errno()
-            if code == EINTR { continue }
-            if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
-            throw ZMQError.failed(code, operation, socket: Kind.name)
-        }
+        if let handle, zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 { return true }
+        return try retry(flags, operation) { handle in zmq_send(handle, bytes.baseAddress, bytes.count, flags) }
     }
 
     /// `zmq_msg_recv` with the same error protocol.
@@ -172,11 +160,27 @@ extension Socket {
     func receiveRaw(
         _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
     ) throws(ZMQError) -> Bool {
+        if let handle, zmq_msg_recv(message, handle, flags) >= 0 { return true }
+        return try retry(flags, operation) { handle in zmq_msg_recv(message, handle, flags) }
+    }
+
+    /// The slow path of every send and receive, out of line so that the inlined fast
+    /// path is only the libzmq call: called when the socket is closed or when the
+    /// first attempt failed, it throws for the closed socket, repeats `call` after
+    /// `EINTR`, returns `false` for `EAGAIN` under `ZMQ_DONTWAIT`, and throws the rest.
+    @usableFromInline
+    @inline(never)
+    func retry(
+        _ flags: Int32, _ operation: StaticString, _ call: (UnsafeMutableRawPointer) -> Int32
+    ) throws(ZMQError) -> Bool {
         let handle = try liveHandle(operation)
+        var code = zmq_errno()
         while true {
-            if zmq_msg_recv(message, handle, flags) >= 0 { return true }
-            let code = zmq_errno()
-            if code == EINTR { continue }
+            if code == EINTR {
+                if call(handle) >= 0 { return true }
+                code = zmq_errno()
+                continue
+            }
             if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
             throw ZMQError.failed(code, operation, socket: Kind.name)
         }

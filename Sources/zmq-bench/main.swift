@@ -1,2 +1,642 @@
+// zmq-bench: one throughput or latency measurement per call, printed as one JSON line.
+//
+//     zmq-bench thr --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode copy|zerocopy|async]
+//     zmq-bench lat --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode sync|async]
+//
+// `--impl c` runs the loops of the CZeroMQBench target (libzmq's C API, plain C);
+// `--impl swift` runs the loops below, written against the public ZeroMQ API only,
+// the way a user would write them. Everything else here (parsing, starting the second
+// process or thread, the deadline, printing) is shared and never timed.
+//
+// tcp and ipc runs use two processes: this one binds (the PULL receiver, or the REQ
+// requester), then starts itself again, through /proc/self/exe, as the peer with a
+// hidden subcommand (`_thr-send`, `_lat-reply`) that connects to the bound endpoint.
+// inproc runs use two threads of one context.
+//
+// Every run ends by itself: receivers time out after CZB_TIMEOUT_MS without a message,
+// senders linger at most CZB_SENDER_LINGER_MS, and a watchdog ends the process (and
+// kills its peer process) at the hard deadline (`--deadline SECONDS`, 60 by default).
+// A peer process also ends when its parent is gone, and keeps its socket open until its
+// parent has every message (it closes the pipe on the peer's standard input): libzmq
+// can drop the last messages of a socket closed right after sending them.
+
 import CZeroMQBench
-print(czmq_bench_placeholder())
+import Synchronization
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+// MARK: - Command line
+
+let usage = """
+    usage: zmq-bench thr --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode copy|zerocopy|async]
+           zmq-bench lat --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode sync|async]
+    options: --warmup N (lat: untimed round trips first; default count/10, 100...10000)
+             --deadline SECONDS (hard limit of the whole run; default 60)
+    prints one JSON line, such as
+      {"impl":"swift","test":"thr","transport":"tcp","size":64,"count":3000000,"mode":"copy","msgs_per_s":4700000.0,"mbit_per_s":2406.4,"elapsed_s":0.64}
+    """
+
+enum Test: String { case thr, lat }
+enum Impl: String { case swift, c }
+enum Transport: String { case tcp, ipc, inproc }
+enum Mode: String { case copy, zerocopy, sync, async }
+
+struct Options {
+    var test: Test
+    var impl: Impl
+    var transport: Transport
+    var size: Int
+    var count: Int
+    var mode: Mode
+    var warmup: Int
+    var deadline: Double
+    /// Set only in a peer process: the endpoint its parent bound.
+    var endpoint: String?
+}
+
+func die(_ message: String, status: Int32 = 1) -> Never {
+    let line = "zmq-bench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(status)
+}
+
+/// Ends the process at once, from any thread, without running exit handlers while
+/// other threads are still inside libzmq.
+func bail(_ message: String, status: Int32) -> Never {
+    let line = "zmq-bench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    _exit(status)
+}
+
+func parse(_ arguments: [String]) -> (command: String, options: Options) {
+    guard let command = arguments.first else { die("no command\n\(usage)", status: 64) }
+    if command == "-h" || command == "--help" || command == "help" {
+        print(usage)
+        exit(0)
+    }
+    let test: Test
+    switch command {
+    case "thr", "_thr-send": test = .thr
+    case "lat", "_lat-reply": test = .lat
+    default: die("unknown command '\(command)'\n\(usage)", status: 64)
+    }
+    var values: [String: String] = [:]
+    var index = 1
+    while index < arguments.count {
+        let key = arguments[index]
+        guard key.hasPrefix("--"), index + 1 < arguments.count else {
+            die("expected --option value, got '\(key)'\n\(usage)", status: 64)
+        }
+        values[String(key.dropFirst(2))] = arguments[index + 1]
+        index += 2
+    }
+    func take(_ key: String) -> String? { values.removeValue(forKey: key) }
+    func required(_ key: String) -> String {
+        guard let value = take(key) else { die("--\(key) is required\n\(usage)", status: 64) }
+        return value
+    }
+    func choice<T: RawRepresentable<String>>(_ key: String, _ value: String, _: T.Type) -> T {
+        guard let parsed = T(rawValue: value) else { die("invalid --\(key) '\(value)'", status: 64) }
+        return parsed
+    }
+    func number(_ key: String, _ value: String, minimum: Int) -> Int {
+        guard let parsed = Int(value), parsed >= minimum else {
+            die("--\(key) must be an integer >= \(minimum), got '\(value)'", status: 64)
+        }
+        return parsed
+    }
+
+    let impl = choice("impl", required("impl"), Impl.self)
+    let transport = choice("transport", required("transport"), Transport.self)
+    let size = number("size", required("size"), minimum: 0)
+    let count = number("count", required("count"), minimum: 1)
+    let mode = choice("mode", take("mode") ?? (test == .thr ? "copy" : "sync"), Mode.self)
+    let allowed: [Mode] = test == .thr ? [.copy, .zerocopy, .async] : [.sync, .async]
+    guard allowed.contains(mode) else {
+        die("--mode \(mode.rawValue) is not a \(test.rawValue) mode (\(allowed.map(\.rawValue).joined(separator: ", ")))", status: 64)
+    }
+    let warmup = number("warmup", take("warmup") ?? String(min(10_000, max(100, count / 10))), minimum: 0)
+    guard let deadline = Double(take("deadline") ?? "60"), deadline > 0 else { die("invalid --deadline", status: 64) }
+    let endpoint = take("endpoint")
+    if let unknown = values.keys.sorted().first { die("unknown option --\(unknown)\n\(usage)", status: 64) }
+    if command.hasPrefix("_") != (endpoint != nil) { die("--endpoint belongs to the peer commands only", status: 64) }
+    if transport == .inproc && command.hasPrefix("_") { die("inproc runs need no peer process", status: 64) }
+    return (command, Options(
+        test: test, impl: impl, transport: transport, size: size, count: count, mode: mode,
+        warmup: warmup, deadline: deadline, endpoint: endpoint))
+}
+
+// MARK: - Clock, deadline, processes and threads (shared by both implementations)
+
+func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// The peer process, killed by the watchdog at the deadline.
+let peerProcess = Atomic<Int32>(0)
+
+final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// Starts a thread running `body`; join it with `pthread_join`.
+func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { argument in
+        Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().run()
+        return nil
+    }, box)
+    if rc != 0 { die("pthread_create failed (\(rc))") }
+    return thread
+}
+
+/// Ends the process at `deadline` (monotonic seconds), killing the peer process first;
+/// a peer process (`parent` set) also ends as soon as its parent is gone.
+func startWatchdog(deadline: Double, parent: pid_t?) {
+    let thread = startThread {
+        while true {
+            let left = deadline - now()
+            if left <= 0 {
+                let peer = peerProcess.load(ordering: .acquiring)
+                if peer != 0 { kill(peer, SIGKILL) }
+                unlink("/tmp/zmq-bench-\(getpid()).ipc")
+                bail("hard deadline passed; giving up", status: 3)
+            }
+            if let parent, getppid() != parent { bail("parent process is gone", status: 3) }
+            usleep(useconds_t(min(left, parent == nil ? 1000 : 0.2) * 1e6) + 1)
+        }
+    }
+    pthread_detach(thread)
+}
+
+func executablePath() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard length > 0 else { return CommandLine.arguments[0] }
+    return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// A peer process, and the write end of the pipe that is its standard input.
+struct Peer {
+    var pid: pid_t
+    var release: Int32
+}
+
+/// Starts this executable again as the peer of a two-process run. Its standard input
+/// is a pipe from this process: the peer keeps its socket open until the pipe closes
+/// (``releasePeer(_:)``), because libzmq can drop the last messages of a socket that
+/// closes right after sending them, whatever its linger (libzmq issues #1922, #3774).
+func spawnPeer(_ command: String, _ options: Options, endpoint: String) -> Peer {
+    let path = executablePath()
+    let remaining = max(1, options.deadline - (now() - startTime))
+    let arguments = [
+        path, command, "--impl", options.impl.rawValue, "--transport", options.transport.rawValue,
+        "--endpoint", endpoint, "--size", String(options.size),
+        "--count", String(options.test == .lat ? options.warmup + options.count : options.count),
+        "--mode", options.mode.rawValue, "--deadline", String(remaining),
+    ]
+    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { die("pipe: \(String(cString: strerror(errno)))") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    posix_spawn_file_actions_addclose(&actions, fds[1])
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    posix_spawn_file_actions_destroy(&actions)
+    close(fds[0])
+    if rc != 0 { die("posix_spawn \(path): \(String(cString: strerror(rc)))") }
+    peerProcess.store(pid, ordering: .releasing)
+    return Peer(pid: pid, release: fds[1])
+}
+
+/// Lets the peer close its socket and exit: everything it sent has arrived.
+func releasePeer(_ peer: Peer) {
+    close(peer.release)
+}
+
+/// In a peer process: returns when the parent closes the pipe on standard input (or
+/// is gone), so that the socket stays open until the parent has every message.
+func waitForParent() {
+    var byte: UInt8 = 0
+    while true {
+        let n = read(0, &byte, 1)
+        if n == 0 || (n < 0 && errno != EINTR) { return }
+    }
+}
+
+/// Releases the peer process and waits for it, which must exit with status 0.
+func waitPeer(_ peer: Peer) -> Bool {
+    releasePeer(peer)
+    var status: Int32 = 0
+    while waitpid(peer.pid, &status, 0) < 0 {
+        if errno != EINTR { return false }
+    }
+    peerProcess.store(0, ordering: .releasing)
+    // WIFEXITED && WEXITSTATUS == 0
+    return status & 0x7f == 0 && (status >> 8) & 0xff == 0
+}
+
+func killPeer(_ peer: Peer) {
+    kill(peer.pid, SIGKILL)
+    _ = waitPeer(peer)
+}
+
+func bindEndpoint(_ transport: Transport) -> String {
+    switch transport {
+    case .tcp: "tcp://127.0.0.1:*"
+    case .ipc: "ipc:///tmp/zmq-bench-\(getpid()).ipc"
+    case .inproc: "inproc://zmq-bench"
+    }
+}
+
+func removeIPCFile(_ transport: Transport) {
+    if transport == .ipc { unlink("/tmp/zmq-bench-\(getpid()).ipc") }
+}
+
+/// What a second thread reports back to the measuring thread.
+final class PeerFailure: Sendable {
+    let message = Mutex<String?>(nil)
+}
+
+/// A value handed to another thread that the compiler cannot prove safe to share:
+/// a payload buffer that the receiving thread only reads.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+func wrongSize(_ received: Int, _ expected: Int) -> BenchFailure {
+    BenchFailure(description: "received \(received) bytes, expected \(expected)")
+}
+
+/// Runs `body`, turning any error into a message and exit status 1.
+func orDie<T>(_ what: String, _ body: () throws -> T) -> T {
+    do {
+        return try body()
+    } catch {
+        die("\(what): \(error)")
+    }
+}
+
+// MARK: - The Swift side: public ZeroMQ API only, as a user would write it
+
+/// Socket options, the same values as the C side (czmq_bench.h).
+enum SwiftSide {
+    static let hwm = Int(CZB_HWM)
+    static let timeout = Timeout(milliseconds: CZB_TIMEOUT_MS)
+    static let linger = Timeout(milliseconds: CZB_LINGER_MS)
+    static let senderLinger = Timeout(milliseconds: CZB_SENDER_LINGER_MS)
+
+    static func makeContext() throws -> Context {
+        try Context(defaultLinger: linger)
+    }
+
+    static func makePull(_ context: Context) throws -> PullSocket {
+        let pull = try PullSocket(context)
+        try pull.setOption(.receiveHighWaterMark, hwm)
+        try pull.setOption(.receiveTimeout, timeout)
+        return pull
+    }
+
+    static func makePush(_ context: Context) throws -> PushSocket {
+        let push = try PushSocket(context)
+        try push.setOption(.linger, senderLinger)
+        try push.setOption(.sendHighWaterMark, hwm)
+        try push.setOption(.sendTimeout, timeout)
+        return push
+    }
+
+    static func configure<Kind>(_ socket: Socket<Kind>) throws {
+        try socket.setOption(.sendHighWaterMark, hwm)
+        try socket.setOption(.receiveHighWaterMark, hwm)
+        try socket.setOption(.sendTimeout, timeout)
+        try socket.setOption(.receiveTimeout, timeout)
+    }
+
+    /// Receives `count` messages of `size` bytes, timing from the first to the last.
+    static func receive(_ pull: PullSocket, size: Int, count: Int) throws -> Double {
+        var message = Message()
+        try pull.receive(into: &message)
+        guard message.count == size else { throw wrongSize(message.count, size) }
+        let start = now()
+        for received in 1..<count {
+            do {
+                try pull.receive(into: &message)
+            } catch {
+                throw BenchFailure(description: "\(error); failed after \(received) of \(count) messages")
+            }
+            guard message.count == size else { throw wrongSize(message.count, size) }
+        }
+        return now() - start
+    }
+
+    /// Counts the zero-copy buffers libzmq gives back.
+    final class ReleaseCounter: Sendable {
+        let released = Atomic<Int>(0)
+    }
+
+    /// Sends `count` messages of `size` bytes on a connected PUSH socket; the buffer is
+    /// freed by the caller after the context is terminated (zero copy).
+    static func send(
+        _ push: PushSocket, payload: UnsafeMutableRawBufferPointer, count: Int, mode: Mode,
+        counter: ReleaseCounter
+    ) throws {
+        switch mode {
+        case .zerocopy:
+            for _ in 0..<count {
+                try push.send(Message(bytesNoCopy: payload, deallocator: .custom { _ in
+                    counter.released.add(1, ordering: .relaxed)
+                }))
+            }
+        default:
+            let bytes = [UInt8](payload)
+            for _ in 0..<count {
+                try push.send(bytes)
+            }
+        }
+    }
+
+    static func request(_ req: ReqSocket, size: Int, count: Int, warmup: Int) throws -> Double {
+        let payload = [UInt8](repeating: UInt8(ascii: "a"), count: size)
+        var message = Message()
+        for _ in 0..<warmup {
+            try req.send(payload)
+            try req.receive(into: &message)
+            guard message.count == size else { throw wrongSize(message.count, size) }
+        }
+        let start = now()
+        for _ in 0..<count {
+            try req.send(payload)
+            try req.receive(into: &message)
+            guard message.count == size else { throw wrongSize(message.count, size) }
+        }
+        return now() - start
+    }
+
+    static func reply(_ rep: RepSocket, size: Int, total: Int) throws {
+        let payload = [UInt8](repeating: UInt8(ascii: "a"), count: size)
+        var message = Message()
+        for _ in 0..<total {
+            try rep.receive(into: &message)
+            guard message.count == size else { throw wrongSize(message.count, size) }
+            try rep.send(payload)
+        }
+    }
+
+    static func allocatePayload(_ size: Int) -> UnsafeMutableRawBufferPointer {
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        memory.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: "a"))
+        return UnsafeMutableRawBufferPointer(rebasing: memory[0..<size])
+    }
+
+    static func checkReleased(_ counter: ReleaseCounter, _ count: Int, _ mode: Mode) throws {
+        let released = counter.released.load(ordering: .relaxed)
+        if mode == .zerocopy && released != count {
+            throw BenchFailure(description: "\(released) zero-copy buffers released, expected \(count)")
+        }
+    }
+
+    // Peer processes.
+
+    static func thrSend(_ o: Options, endpoint: String) throws {
+        let counter = ReleaseCounter()
+        let payload = allocatePayload(o.size)
+        do {
+            let context = try makeContext()
+            let push = try makePush(context)
+            try push.connect(endpoint)
+            try send(push, payload: payload, count: o.count, mode: o.mode, counter: counter)
+            waitForParent()
+            push.close()
+            context.terminate()  // waits, up to the linger, until the queue is flushed
+        }
+        payload.deallocate()
+        try checkReleased(counter, o.count, o.mode)
+    }
+
+    static func latReply(_ o: Options, endpoint: String) throws {
+        let context = try makeContext()
+        let rep = try RepSocket(context)
+        try configure(rep)
+        try rep.connect(endpoint)
+        try reply(rep, size: o.size, total: o.count)
+        waitForParent()
+        rep.close()
+        context.terminate()
+    }
+
+    // Measuring side.
+
+    static func thr(_ o: Options) throws -> Double {
+        let context = try makeContext()
+        let pull = try makePull(context)
+        let bound = try pull.bind(bindEndpoint(o.transport))
+        defer { removeIPCFile(o.transport) }
+        if o.transport != .inproc {
+            let peer = spawnPeer("_thr-send", o, endpoint: bound)
+            let elapsed: Double
+            do {
+                elapsed = try receive(pull, size: o.size, count: o.count)
+            } catch {
+                killPeer(peer)
+                throw error
+            }
+            guard waitPeer(peer) else { throw BenchFailure(description: "the sender process failed") }
+            return elapsed
+        }
+        let counter = ReleaseCounter()
+        let failure = PeerFailure()
+        let payload = allocatePayload(o.size)
+        let peer = startThread { [count = o.count, mode = o.mode, payload = Unchecked(value: payload)] in
+            do {
+                let push = try makePush(context)
+                try push.connect(bound)
+                try send(push, payload: payload.value, count: count, mode: mode, counter: counter)
+                push.close()
+            } catch {
+                failure.message.withLock { $0 = "\(error)" }
+            }
+        }
+        let result = Result { try receive(pull, size: o.size, count: o.count) }
+        pull.close()
+        pthread_join(peer, nil)
+        context.terminate()
+        payload.deallocate()
+        if let message = failure.message.withLock({ $0 }) { throw BenchFailure(description: "sender: \(message)") }
+        let elapsed = try result.get()
+        try checkReleased(counter, o.count, o.mode)
+        return elapsed
+    }
+
+    static func lat(_ o: Options) throws -> Double {
+        let context = try makeContext()
+        let req = try ReqSocket(context)
+        try configure(req)
+        let bound = try req.bind(bindEndpoint(o.transport))
+        defer { removeIPCFile(o.transport) }
+        if o.transport != .inproc {
+            let peer = spawnPeer("_lat-reply", o, endpoint: bound)
+            let elapsed: Double
+            do {
+                elapsed = try request(req, size: o.size, count: o.count, warmup: o.warmup)
+            } catch {
+                killPeer(peer)
+                throw error
+            }
+            guard waitPeer(peer) else { throw BenchFailure(description: "the replier process failed") }
+            return elapsed
+        }
+        let failure = PeerFailure()
+        let peer = startThread { [size = o.size, total = o.warmup + o.count] in
+            do {
+                let rep = try RepSocket(context)
+                try configure(rep)
+                try rep.connect(bound)
+                try reply(rep, size: size, total: total)
+                rep.close()
+            } catch {
+                failure.message.withLock { $0 = "\(error)" }
+            }
+        }
+        let result = Result { try request(req, size: o.size, count: o.count, warmup: o.warmup) }
+        req.close()
+        pthread_join(peer, nil)
+        context.terminate()
+        if let message = failure.message.withLock({ $0 }) { throw BenchFailure(description: "replier: \(message)") }
+        return try result.get()
+    }
+}
+
+// MARK: - The C side: the CZeroMQBench loops, with the same orchestration
+
+enum CSide {
+    static func check(_ rc: Int32, _ what: String) throws {
+        if rc != 0 { throw BenchFailure(description: "\(what) failed (see above)") }
+    }
+
+    static func bind(_ role: Int32, _ transport: Transport) throws -> (OpaquePointer, String) {
+        var bound = [CChar](repeating: 0, count: 1024)
+        guard let peer = czb_bind(role, bindEndpoint(transport), &bound, bound.count) else {
+            throw BenchFailure(description: "czb_bind failed (see above)")
+        }
+        let length = bound.firstIndex(of: 0) ?? bound.count
+        return (peer, String(decoding: bound[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    static func thr(_ o: Options) throws -> Double {
+        var elapsed = 0.0
+        if o.transport == .inproc {
+            try check(czb_thr_inproc(o.size, o.count, o.mode == .zerocopy ? 1 : 0, &elapsed), "czb_thr_inproc")
+            return elapsed
+        }
+        let (bound, endpoint) = try bind(CZB_ROLE_PULL, o.transport)
+        defer {
+            czb_bound_close(bound)
+            removeIPCFile(o.transport)
+        }
+        let peer = spawnPeer("_thr-send", o, endpoint: endpoint)
+        if czb_thr_receive(bound, o.size, o.count, &elapsed) != 0 {
+            killPeer(peer)
+            throw BenchFailure(description: "czb_thr_receive failed (see above)")
+        }
+        guard waitPeer(peer) else { throw BenchFailure(description: "the sender process failed") }
+        return elapsed
+    }
+
+    static func lat(_ o: Options) throws -> Double {
+        var elapsed = 0.0
+        if o.transport == .inproc {
+            try check(czb_lat_inproc(o.size, o.count, o.warmup, &elapsed), "czb_lat_inproc")
+            return elapsed
+        }
+        let (bound, endpoint) = try bind(CZB_ROLE_REQ, o.transport)
+        defer {
+            czb_bound_close(bound)
+            removeIPCFile(o.transport)
+        }
+        let peer = spawnPeer("_lat-reply", o, endpoint: endpoint)
+        if czb_lat_request(bound, o.size, o.count, o.warmup, &elapsed) != 0 {
+            killPeer(peer)
+            throw BenchFailure(description: "czb_lat_request failed (see above)")
+        }
+        guard waitPeer(peer) else { throw BenchFailure(description: "the replier process failed") }
+        return elapsed
+    }
+}
+
+// MARK: - Main
+
+func rounded(_ value: Double, _ places: Double) -> Double {
+    let scale = pow(10, places)
+    return (value * scale).rounded() / scale
+}
+
+let startTime = now()
+let (command, options) = parse(Array(CommandLine.arguments.dropFirst()))
+startWatchdog(deadline: startTime + options.deadline, parent: command.hasPrefix("_") ? getppid() : nil)
+
+if options.mode == .async && options.impl == .swift {
+    die("--mode async is not available: the ZeroMQ library has no async API yet", status: 2)
+}
+// --impl c --mode async runs the blocking C loops: C has no async API, and they are
+// the baseline that an async Swift path is measured against.
+
+switch command {
+case "_thr-send":
+    switch options.impl {
+    case .c:
+        if czb_thr_send(options.endpoint!, options.size, options.count, options.mode == .zerocopy ? 1 : 0, waitForParent) != 0 { exit(1) }
+    case .swift:
+        orDie("sender") { try SwiftSide.thrSend(options, endpoint: options.endpoint!) }
+    }
+    exit(0)
+case "_lat-reply":
+    switch options.impl {
+    case .c:
+        if czb_lat_reply(options.endpoint!, options.size, options.count, waitForParent) != 0 { exit(1) }
+    case .swift:
+        orDie("replier") { try SwiftSide.latReply(options, endpoint: options.endpoint!) }
+    }
+    exit(0)
+default:
+    break
+}
+
+let elapsed: Double = orDie(options.test.rawValue) {
+    switch (options.test, options.impl) {
+    case (.thr, .swift): try SwiftSide.thr(options)
+    case (.thr, .c): try CSide.thr(options)
+    case (.lat, .swift): try SwiftSide.lat(options)
+    case (.lat, .c): try CSide.lat(options)
+    }
+}
+
+var json = "{\"impl\":\"\(options.impl.rawValue)\",\"test\":\"\(options.test.rawValue)\","
+json += "\"transport\":\"\(options.transport.rawValue)\",\"size\":\(options.size),\"count\":\(options.count),"
+json += "\"mode\":\"\(options.mode.rawValue)\","
+switch options.test {
+case .thr:
+    let rate = Double(options.count) / elapsed
+    json += "\"msgs_per_s\":\(rounded(rate, 1)),\"mbit_per_s\":\(rounded(rate * Double(options.size) * 8 / 1e6, 1)),"
+case .lat:
+    json += "\"us\":\(rounded(elapsed / Double(options.count) / 2 * 1e6, 3)),"
+}
+json += "\"elapsed_s\":\(rounded(elapsed, 6))}"
+print(json)
+exit(0)

@@ -6,6 +6,10 @@ import CZeroMQ
 /// ``SendingSocketType`` kinds get `send`, ``ReceivingSocketType`` kinds get `receive`,
 /// ``SubscribingSocketType`` kinds get `subscribe`. Misuse that libzmq would report at
 /// run time with `ENOTSUP`, such as receiving on a PUB socket, does not compile.
+///
+/// The protocol is public so that a kind libzmq adds later (a draft socket type, say)
+/// can be declared outside the library; such a kind's conformances to the capability
+/// protocols are its author's promise about what libzmq allows on it.
 public protocol SocketTypeProtocol {
     /// The libzmq socket type, such as `ZMQ_PUB`.
     static var rawValue: Int32 { get }

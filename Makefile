@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build demo test docs bench bench-instructions clean
+.PHONY: all deps build demo test sanitize docs bench bench-instructions clean
 
 all: build
 
@@ -23,6 +23,12 @@ demo: deps
 ## Runs the test suite against real libzmq sockets (a few minutes at most).
 test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
+
+## The test suite under AddressSanitizer, then ThreadSanitizer (about two minutes).
+## Each builds in its own scratch path; a report from either fails the target.
+sanitize: deps
+	$(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-asan --sanitize=address --disable-xctest
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest
 
 ## Builds the DocC catalog, failing on any broken symbol link.
 docs: deps

@@ -37,7 +37,7 @@ extension Socket {
     @discardableResult
     public func bind(_ endpoint: String) throws(ZMQError) -> String {
         let handle = try liveHandle("bind")
-        try Endpoint.validate(endpoint, operation: "bind")
+        try Endpoint.validate(endpoint, binding: true)
         if zmq_bind(handle, endpoint) != 0 {
             throw Endpoint.error(zmq_errno(), operation: "bind", endpoint: endpoint, socket: Kind.name)
         }
@@ -70,7 +70,7 @@ extension Socket {
     /// The corresponding C function is `zmq_connect`.
     public func connect(_ endpoint: String) throws(ZMQError) {
         let handle = try liveHandle("connect")
-        try Endpoint.validate(endpoint, operation: "connect")
+        try Endpoint.validate(endpoint, binding: false)
         if zmq_connect(handle, endpoint) != 0 {
             throw Endpoint.error(zmq_errno(), operation: "connect", endpoint: endpoint, socket: Kind.name)
         }
@@ -91,9 +91,9 @@ extension Socket {
 
 /// Endpoint checks that libzmq does not make, and error reasons it does not give.
 enum Endpoint {
-    static func validate(_ endpoint: String, operation: StaticString) throws(ZMQError) {
+    static func validate(_ endpoint: String, binding: Bool) throws(ZMQError) {
         func invalid(_ reason: String) -> ZMQError {
-            ZMQError(EINVAL, operation: operation.description, target: endpoint, reason: reason)
+            ZMQError(EINVAL, operation: binding ? "bind" : "connect", target: endpoint, reason: reason)
         }
         guard let (transport, address) = split(endpoint) else {
             throw invalid("an endpoint is transport://address, such as tcp://127.0.0.1:5555")
@@ -109,7 +109,6 @@ enum Endpoint {
                 throw invalid("a tcp address is host:port; '\(part)' has no host or no port")
             }
             let port = part[part.index(after: colon)...]
-            let binding = operation.description == "bind"
             if port == "*" {
                 guard binding else {
                     throw invalid("port '*' (any port) can only be bound, not connected to")

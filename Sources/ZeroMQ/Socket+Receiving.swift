@@ -24,8 +24,8 @@ extension Socket where Kind: ReceivingSocketType {
     /// The corresponding C function is `zmq_msg_recv`.
     @inlinable
     public func receive() throws(ZMQError) -> Message {
-        var message = Message()
-        try receive(into: &message)
+        let message = Message()
+        _ = try receiveRaw(message.storage.pointer, flags: 0, "receive")
         return message
     }
 
@@ -36,8 +36,12 @@ extension Socket where Kind: ReceivingSocketType {
     /// The corresponding C function is `zmq_msg_recv` with `ZMQ_DONTWAIT`.
     @inlinable
     public func tryReceive() throws(ZMQError) -> Message? {
-        var message = Message()
-        return try tryReceive(into: &message) ? message : nil
+        // Into the scratch message first, so that nothing is allocated when nothing
+        // is waiting.
+        guard try receiveRaw(scratch.pointer, flags: ZMQ_DONTWAIT, "receive") else { return nil }
+        let message = Message()
+        zmq_msg_move(message.storage.pointer, scratch.pointer)
+        return message
     }
 
     /// Receives the next frame into `message`, replacing what it held.

@@ -118,7 +118,9 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
     let mode = choice("mode", take("mode") ?? (test == .thr ? "copy" : "sync"), Mode.self)
     let allowed: [Mode] = test == .thr ? [.copy, .zerocopy, .async] : [.sync, .async]
     guard allowed.contains(mode) else {
-        die("--mode \(mode.rawValue) is not a \(test.rawValue) mode (\(allowed.map(\.rawValue).joined(separator: ", ")))", status: 64)
+        die(
+            "--mode \(mode.rawValue) is not a \(test.rawValue) mode (\(allowed.map(\.rawValue).joined(separator: ", ")))",
+            status: 64)
     }
     let warmup = number("warmup", take("warmup") ?? String(min(10_000, max(100, count / 10))), minimum: 0)
     guard let deadline = Double(take("deadline") ?? "60"), deadline > 0 else { die("invalid --deadline", status: 64) }
@@ -126,9 +128,12 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
     if let unknown = values.keys.sorted().first { die("unknown option --\(unknown)\n\(usage)", status: 64) }
     if command.hasPrefix("_") != (endpoint != nil) { die("--endpoint belongs to the peer commands only", status: 64) }
     if transport == .inproc && command.hasPrefix("_") { die("inproc runs need no peer process", status: 64) }
-    return (command, Options(
-        test: test, impl: impl, transport: transport, size: size, count: count, mode: mode,
-        warmup: warmup, deadline: deadline, endpoint: endpoint))
+    return (
+        command,
+        Options(
+            test: test, impl: impl, transport: transport, size: size, count: count, mode: mode,
+            warmup: warmup, deadline: deadline, endpoint: endpoint)
+    )
 }
 
 // MARK: - Clock, deadline, processes and threads (shared by both implementations)
@@ -151,10 +156,12 @@ final class ThreadBody {
 func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
     let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     var thread = pthread_t()
-    let rc = pthread_create(&thread, nil, { argument in
-        Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().run()
-        return nil
-    }, box)
+    let rc = pthread_create(
+        &thread, nil,
+        { argument in
+            Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().run()
+            return nil
+        }, box)
     if rc != 0 { die("pthread_create failed (\(rc))") }
     return thread
 }
@@ -360,9 +367,12 @@ enum SwiftSide {
         switch mode {
         case .zerocopy:
             for _ in 0..<count {
-                try push.send(Message(bytesNoCopy: payload, deallocator: .custom { _ in
-                    counter.released.add(1, ordering: .relaxed)
-                }))
+                try push.send(
+                    Message(
+                        bytesNoCopy: payload,
+                        deallocator: .custom { _ in
+                            counter.released.add(1, ordering: .relaxed)
+                        }))
             }
         default:
             let bytes = [UInt8](payload)
@@ -443,22 +453,32 @@ enum SwiftSide {
 
     // Measuring side.
 
+    /// Starts the peer process (`subcommand`), runs `measure` against it, and waits for
+    /// the peer to finish; kills it if the measurement fails.
+    static func againstPeerProcess(
+        _ subcommand: String, _ role: String, _ o: Options, endpoint: String, measure: () throws -> Double
+    ) throws -> Double {
+        let peer = spawnPeer(subcommand, o, endpoint: endpoint)
+        let elapsed: Double
+        do {
+            elapsed = try measure()
+        } catch {
+            killPeer(peer)
+            throw error
+        }
+        guard waitPeer(peer) else { throw BenchFailure(description: "the \(role) process failed") }
+        return elapsed
+    }
+
     static func thr(_ o: Options) throws -> Double {
         let context = try makeContext()
         let pull = try makePull(context)
         let bound = try pull.bind(bindEndpoint(o.transport))
         defer { removeIPCFile(o.transport) }
         if o.transport != .inproc {
-            let peer = spawnPeer("_thr-send", o, endpoint: bound)
-            let elapsed: Double
-            do {
-                elapsed = try receive(pull, size: o.size, count: o.count)
-            } catch {
-                killPeer(peer)
-                throw error
+            return try againstPeerProcess("_thr-send", "sender", o, endpoint: bound) {
+                try receive(pull, size: o.size, count: o.count)
             }
-            guard waitPeer(peer) else { throw BenchFailure(description: "the sender process failed") }
-            return elapsed
         }
         let counter = ReleaseCounter()
         let failure = PeerFailure()
@@ -491,16 +511,9 @@ enum SwiftSide {
         let bound = try req.bind(bindEndpoint(o.transport))
         defer { removeIPCFile(o.transport) }
         if o.transport != .inproc {
-            let peer = spawnPeer("_lat-reply", o, endpoint: bound)
-            let elapsed: Double
-            do {
-                elapsed = try request(req, size: o.size, count: o.count, warmup: o.warmup)
-            } catch {
-                killPeer(peer)
-                throw error
+            return try againstPeerProcess("_lat-reply", "replier", o, endpoint: bound) {
+                try request(req, size: o.size, count: o.count, warmup: o.warmup)
             }
-            guard waitPeer(peer) else { throw BenchFailure(description: "the replier process failed") }
-            return elapsed
         }
         let failure = PeerFailure()
         let peer = startThread { [size = o.size, total = o.warmup + o.count] in
@@ -601,7 +614,11 @@ switch command {
 case "_thr-send":
     switch options.impl {
     case .c:
-        if czb_thr_send(options.endpoint!, options.size, options.count, options.mode == .zerocopy ? 1 : 0, waitForParent) != 0 { exit(1) }
+        if czb_thr_send(
+            options.endpoint!, options.size, options.count, options.mode == .zerocopy ? 1 : 0, waitForParent) != 0
+        {
+            exit(1)
+        }
     case .swift:
         orDie("sender") { try SwiftSide.thrSend(options, endpoint: options.endpoint!) }
     }

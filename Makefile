@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build demo test sanitize docs bench bench-instructions clean
+.PHONY: all deps build demo test user-programs sanitize docs bench bench-instructions clean
 
 all: build
 
@@ -23,6 +23,11 @@ demo: deps
 ## Runs the test suite against real libzmq sockets (a few minutes at most).
 test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
+
+## Programs that send and end, each in its own process, in a package that depends on
+## this one (Tests/UserPrograms): counts what their receivers got (about a minute).
+user-programs: deps
+	@bash scripts/user-programs.sh
 
 ## The test suite under AddressSanitizer, then ThreadSanitizer (about two minutes).
 ## Each builds in its own scratch path; a report from either fails the target.

@@ -1,6 +1,14 @@
 import CZeroMQ
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A ZeroMQ context: the container of a process's sockets, their I/O threads and
 /// their inproc endpoints.
 ///
@@ -8,21 +16,28 @@ import Synchronization
 /// threads and tasks of a process. Each ``Socket`` keeps its context alive, so a
 /// context is never terminated under an open socket.
 ///
-/// ## Lifetime and linger
-/// When the last reference to a context goes away, after every socket of it has been
-/// closed, the context is terminated (`zmq_ctx_term`). Termination waits until each
-/// closed socket has sent its pending messages or its linger period has passed.
-/// libzmq's own default linger is infinite, which makes a program hang at exit
-/// when a message is queued for a peer that is gone. swift-zeromq gives every new
-/// socket a finite linger instead, ``defaultLinger`` (one second unless you choose
-/// otherwise): long enough to flush what a live peer is about to receive, short
-/// enough that releasing a context never hangs. Set ``SocketOption/linger`` on a
-/// socket to override it.
+/// ## How a program ends
+/// Messages a program has sent are delivered to live peers when the program ends,
+/// however it ends, with no extra call:
+/// - When the last reference to a context goes away (its sockets closed or released
+///   first, since each keeps it alive), the context is terminated (`zmq_ctx_term`),
+///   which waits until every socket has sent what it queued, or its linger has passed.
+/// - When the process exits with contexts still alive (top-level code keeps its
+///   sockets in globals, which Swift never releases), an exit handler does the same
+///   for each of them: it closes the sockets still open and terminates the context.
+///
+/// Either way the wait is bounded by each socket's linger, ``defaultLinger`` (one
+/// second unless you choose otherwise) instead of libzmq's infinite default, so a
+/// program whose peer is gone still exits promptly. ``close(linger:)`` does the same
+/// at a time of your choosing.
 ///
 /// ## Shutting down
-/// ``shutdown()`` makes every blocking call on the context's sockets, in any thread,
-/// fail with ``ZMQError/contextTerminated``; ``terminate()`` also waits for every
-/// socket to be closed, as `zmq_ctx_term` does.
+/// - ``shutdown()`` makes every blocking call on the context's sockets, in any thread,
+///   fail with ``ZMQError/contextTerminated``: the way to stop threads that wait in
+///   `receive()`.
+/// - ``close(linger:)`` closes every socket still open and terminates the context.
+/// - ``terminate()`` is `zmq_ctx_term`: it waits for the sockets to be closed by the
+///   threads that own them.
 public final class Context: @unchecked Sendable {
     // @unchecked Sendable: a libzmq context is thread-safe (zmq_ctx_* and
     // zmq_socket may be called from any thread), and the only mutable Swift state,
@@ -34,18 +49,25 @@ public final class Context: @unchecked Sendable {
     /// The linger given to every socket created in this context.
     public let defaultLinger: Timeout
 
-    private enum State {
-        case running, shutDown, terminated
-    }
+    /// The process that created the context: a forked child must not terminate it.
+    private let creator = getpid()
 
-    private let state = Mutex(State.running)
+    private let state = Mutex(State())
+
+    private struct State {
+        enum Phase { case running, shutDown, terminated }
+        var phase = Phase.running
+        /// The open sockets, by libzmq handle, with the `Socket` that owns each (held
+        /// weakly: a socket's own `deinit` closes it and removes it from here).
+        var sockets: [SocketHandle: SocketOwner] = [:]
+    }
 
     /// Creates a context.
     ///
     /// - Parameter defaultLinger: The linger period given to each socket created in
-    ///   this context (`ZMQ_LINGER`). The default, one second, keeps releasing a context
-    ///   from hanging on messages that cannot be delivered; `.infinite` is libzmq's own
-    ///   default.
+    ///   this context (`ZMQ_LINGER`). The default, one second, keeps the end of a
+    ///   program from hanging on messages that cannot be delivered; `.infinite` is
+    ///   libzmq's own default.
     /// - Throws: ``ZMQError/tooManyOpenFiles`` when the process has no descriptors left.
     ///
     /// The corresponding C function is `zmq_ctx_new`.
@@ -55,66 +77,128 @@ public final class Context: @unchecked Sendable {
         }
         self.handle = handle
         self.defaultLinger = defaultLinger
+        ExitHandler.register(self)
     }
 
     deinit {
+        ExitHandler.unregister(self)
         // Every socket holds a strong reference to its context, so by now every socket
         // is closed and zmq_ctx_term only waits for their (finite) linger.
-        let needsTermination = state.withLock { $0 != .terminated }
-        if needsTermination {
-            while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+        let needsTermination = state.withLock { state in
+            state.phase != .terminated
         }
+        if needsTermination { terminateHandle() }
     }
 
     /// Makes every blocking operation on this context's sockets fail with
     /// ``ZMQError/contextTerminated``, and every later operation too, without waiting
     /// for anything. Sockets still have to be closed; the context is terminated when
-    /// the last reference to it goes away.
+    /// the last reference to it goes away, or by ``close(linger:)``.
     ///
-    /// Calling it more than once, or after ``terminate()``, does nothing.
+    /// Calling it more than once, or after the context is terminated, does nothing.
     ///
     /// The corresponding C function is `zmq_ctx_shutdown`.
     public func shutdown() {
         state.withLock { state in
-            guard state == .running else { return }
-            state = .shutDown
+            guard state.phase == .running else { return }
+            state.phase = .shutDown
             _ = zmq_ctx_shutdown(handle)
         }
+    }
+
+    /// Closes every socket of this context that is still open, then terminates the
+    /// context, waiting until the sockets have sent what they queued or their linger
+    /// has passed: the one call that ends a program's use of ZeroMQ.
+    ///
+    /// ```swift
+    /// try push.send("last words")
+    /// context.close()   // delivered, or dropped after the linger; never hangs
+    /// ```
+    ///
+    /// Afterwards each socket of the context throws ``ZMQError/notSocket``, and the
+    /// context itself ``ZMQError/contextTerminated``. Calling it again does nothing.
+    ///
+    /// Call it from the thread that uses the sockets, or once the threads that use them
+    /// have stopped: a socket is not thread-safe, and one that another thread is inside
+    /// of cannot be closed under it. (Blocking calls in other threads are woken with
+    /// ``ZMQError/contextTerminated`` first, but that is a courtesy, not a guarantee.)
+    /// To stop threads that own sockets, use ``shutdown()`` and let each close its own.
+    ///
+    /// - Parameter linger: The linger period given to every socket before it is
+    ///   closed; `nil` keeps each socket's own (``defaultLinger`` unless changed), and
+    ///   `.zero` drops every queued message at once.
+    ///
+    /// The corresponding C functions are `zmq_ctx_shutdown`, `zmq_close` for each
+    /// socket, and `zmq_ctx_term`; pyzmq calls this `Context.destroy`.
+    public func close(linger: Timeout? = nil) {
+        let needsTermination = state.withLock { state in
+            guard state.phase != .terminated else { return false }
+            state.phase = .terminated
+            _ = zmq_ctx_shutdown(handle)
+            for (socket, owner) in state.sockets {
+                owner.socket?.forgetHandle()
+                if var milliseconds = linger?.milliseconds {
+                    _ = zmq_setsockopt(socket.raw, ZMQ_LINGER, &milliseconds, MemoryLayout<Int32>.size)
+                }
+                _ = zmq_close(socket.raw)
+            }
+            state.sockets = [:]
+            return true
+        }
+        if needsTermination { terminateHandle() }
     }
 
     /// Terminates the context: blocking operations on its sockets fail with
     /// ``ZMQError/contextTerminated``, then the call waits until every socket of the
     /// context has been closed and has flushed its messages or reached its linger.
     ///
-    /// Because it waits for every socket to be closed, call it only when the sockets
-    /// are closed or are being closed by their own threads; calling it from the one
-    /// thread that still owns an open socket waits forever, as `zmq_ctx_term` does.
+    /// It waits for the sockets to be closed by the threads that own them, as
+    /// `zmq_ctx_term` does. Called from the one thread that still holds an open socket,
+    /// it waits forever: use ``close(linger:)`` there, which closes them first.
     /// Calling it more than once does nothing.
     ///
     /// The corresponding C function is `zmq_ctx_term`.
     public func terminate() {
         let needsTermination = state.withLock { state in
-            guard state != .terminated else { return false }
-            state = .terminated
+            guard state.phase != .terminated else { return false }
+            state.phase = .terminated
             return true
         }
-        if needsTermination {
-            while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
-        }
+        if needsTermination { terminateHandle() }
     }
 
-    /// Whether ``shutdown()`` or ``terminate()`` has been called.
+    /// Whether ``shutdown()``, ``close(linger:)`` or ``terminate()`` has been called.
     public var isShutDown: Bool {
-        state.withLock { $0 != .running }
+        state.withLock { $0.phase != .running }
     }
 
-    /// Creates a libzmq socket in this context, unless the context is shut down.
+    /// `zmq_ctx_term`, retried after `EINTR` as libzmq asks. Called once, after the
+    /// phase became `.terminated`, and outside the lock: it waits for sockets whose
+    /// closing takes the lock.
+    private func terminateHandle() {
+        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+    }
+
+    /// Called at process exit for every context still alive: closes its sockets with
+    /// their own linger and terminates it, so that what they queued is delivered.
+    fileprivate func closeAtExit() {
+        // A forked child shares the parent's exit handlers but not libzmq's threads.
+        guard creator == getpid() else { return }
+        close()
+    }
+}
+
+// MARK: - Sockets
+
+extension Context {
+    /// Creates a libzmq socket in this context with `linger`, unless the context is
+    /// shut down, and records it as open.
     ///
     /// The state lock is held across `zmq_socket` so that ``terminate()`` can never
     /// free the context while a socket is being created in it.
-    func makeSocket(type: Int32, kindName: String) throws(ZMQError) -> UnsafeMutableRawPointer {
+    func openSocket(type: Int32, kindName: String, linger: Timeout) throws(ZMQError) -> UnsafeMutableRawPointer {
         let result: Result<UnsafeMutableRawPointer, ZMQError> = state.withLock { state in
-            guard state == .running else {
+            guard state.phase == .running else {
                 return .failure(
                     ZMQError(
                         CZMQ_ETERM, operation: "socket", target: kindName,
@@ -123,9 +207,100 @@ public final class Context: @unchecked Sendable {
             guard let socket = zmq_socket(handle, type) else {
                 return .failure(.last("socket", target: kindName))
             }
+            var milliseconds = linger.milliseconds
+            if zmq_setsockopt(socket, ZMQ_LINGER, &milliseconds, MemoryLayout<Int32>.size) != 0 {
+                let error = ZMQError.last("setsockopt", target: "ZMQ_LINGER = \(linger)")
+                zmq_close(socket)
+                return .failure(error)
+            }
+            state.sockets[SocketHandle(raw: socket)] = SocketOwner()
             return .success(socket)
         }
         return try result.get()
+    }
+
+    /// Records `owner` as the `Socket` that holds `socket`, so that ``close(linger:)``
+    /// can mark it closed.
+    ///
+    /// - Returns: `false` when the context closed the socket in the meantime.
+    func adopt(_ socket: UnsafeMutableRawPointer, by owner: some SocketHandleOwner) -> Bool {
+        let key = SocketHandle(raw: socket)
+        let owner = SocketOwner(socket: owner)
+        return state.withLock { state in
+            guard state.sockets[key] != nil else { return false }
+            state.sockets[key] = owner
+            return true
+        }
+    }
+
+    /// Closes a socket of this context, unless ``close(linger:)`` already did.
+    func closeSocket(_ socket: UnsafeMutableRawPointer) {
+        let key = SocketHandle(raw: socket)
+        state.withLock { state in
+            if state.sockets.removeValue(forKey: key) != nil {
+                _ = zmq_close(key.raw)
+            }
+        }
+    }
+}
+
+/// A `Socket`, as its context sees it.
+protocol SocketHandleOwner: AnyObject {
+    /// Marks the socket closed after its context closed the libzmq socket.
+    func forgetHandle()
+}
+
+/// An open libzmq socket handle, as the key of a context's table of open sockets.
+///
+/// @unchecked Sendable: the handle is an opaque address that the context only
+/// compares, and closes under its lock, exactly once.
+private struct SocketHandle: Hashable, @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
+}
+
+/// A weak reference to the `Socket` that owns an open libzmq socket.
+///
+/// @unchecked Sendable: `Socket` is not thread-safe, and the context reaches it only in
+/// ``Context/close(linger:)`` (directly or at process exit), to mark it closed. That
+/// method's contract is that no other thread is using the context's sockets then, which
+/// is also what closing them requires.
+private struct SocketOwner: @unchecked Sendable {
+    weak var socket: (any SocketHandleOwner)?
+}
+
+/// The exit handler that closes what top-level code leaves open.
+///
+/// Swift never releases global variables, so a context and sockets created in
+/// top-level code are never closed, and a process that exits with messages still
+/// queued would lose them when libzmq's threads die with it. The handler, installed
+/// with `atexit` when the first context is created, closes every context still alive,
+/// as czmq does at exit.
+private enum ExitHandler {
+    /// The contexts alive now, held weakly, by identity.
+    static let contexts = Mutex<[ObjectIdentifier: WeakContext]>([:])
+
+    struct WeakContext {
+        weak var context: Context?
+    }
+
+    static let installed: Void = {
+        atexit {
+            let alive = ExitHandler.contexts.withLock { contexts in
+                contexts.values.compactMap(\.context)
+            }
+            for context in alive {
+                context.closeAtExit()
+            }
+        }
+    }()
+
+    static func register(_ context: Context) {
+        _ = installed
+        contexts.withLock { $0[ObjectIdentifier(context)] = WeakContext(context: context) }
+    }
+
+    static func unregister(_ context: Context) {
+        _ = contexts.withLock { $0.removeValue(forKey: ObjectIdentifier(context)) }
     }
 }
 
@@ -134,53 +309,90 @@ public final class Context: @unchecked Sendable {
 extension Context {
     /// Sets a context option.
     ///
-    /// - Throws: ``ZMQError/invalidArgument`` when libzmq refuses the value, naming the
-    ///   option and the value.
+    /// - Throws: ``ZMQError/invalidArgument`` when the value is out of range or libzmq
+    ///   refuses it, naming the option and the value; ``ZMQError/contextTerminated``
+    ///   once the context is terminated.
     ///
     /// The corresponding C function is `zmq_ctx_set`.
     public func setOption<Value>(_ option: ContextOption<Value>, _ value: Value) throws(ZMQError) {
-        let raw = option.encode(value)
-        if zmq_ctx_set(handle, option.name, raw) != 0 {
-            throw ZMQError.last("zmq_ctx_set", target: "\(option.cName) = \(value)")
-        }
+        try set(option.name, option.cName, option.encode(value), value)
+    }
+
+    /// Sets a context option that libzmq does not let you read back.
+    ///
+    /// The corresponding C function is `zmq_ctx_set`.
+    public func setOption<Value>(_ option: WriteOnlyContextOption<Value>, _ value: Value) throws(ZMQError) {
+        try set(option.name, option.cName, option.encode(value), value)
     }
 
     /// Reads a context option.
     ///
+    /// - Throws: ``ZMQError/contextTerminated`` once the context is terminated.
+    ///
     /// The corresponding C function is `zmq_ctx_get`.
     public func option<Value>(_ option: ContextOption<Value>) throws(ZMQError) -> Value {
-        try option.decode(get(option.name, option.cName))
+        try option.decode(get(option.name, option.cName, minusOneIsValue: option.minusOneIsValue))
     }
 
     /// Reads a read-only context property.
     ///
     /// The corresponding C function is `zmq_ctx_get`.
     public func option<Value>(_ option: ReadOnlyContextOption<Value>) throws(ZMQError) -> Value {
-        try option.decode(get(option.name, option.cName))
+        try option.decode(get(option.name, option.cName, minusOneIsValue: false))
     }
 
     /// Adds a CPU to the set the I/O threads may run on; call it before creating
     /// sockets. The corresponding C option is `ZMQ_THREAD_AFFINITY_CPU_ADD`.
     public func addThreadAffinity(cpu: Int) throws(ZMQError) {
-        if zmq_ctx_set(handle, ZMQ_THREAD_AFFINITY_CPU_ADD, Int32(clamping: cpu)) != 0 {
-            throw ZMQError.last("zmq_ctx_set", target: "ZMQ_THREAD_AFFINITY_CPU_ADD = \(cpu)")
-        }
+        try set(ZMQ_THREAD_AFFINITY_CPU_ADD, "ZMQ_THREAD_AFFINITY_CPU_ADD", Int32(exactly: cpu), cpu)
     }
 
     /// Removes a CPU from the set the I/O threads may run on.
     /// The corresponding C option is `ZMQ_THREAD_AFFINITY_CPU_REMOVE`.
     public func removeThreadAffinity(cpu: Int) throws(ZMQError) {
-        if zmq_ctx_set(handle, ZMQ_THREAD_AFFINITY_CPU_REMOVE, Int32(clamping: cpu)) != 0 {
-            throw ZMQError.last("zmq_ctx_set", target: "ZMQ_THREAD_AFFINITY_CPU_REMOVE = \(cpu)")
+        try set(ZMQ_THREAD_AFFINITY_CPU_REMOVE, "ZMQ_THREAD_AFFINITY_CPU_REMOVE", Int32(exactly: cpu), cpu)
+    }
+
+    /// `zmq_ctx_set`, with `raw` the value converted to a C `int` (`nil` when it does
+    /// not fit one).
+    private func set(_ name: Int32, _ cName: String, _ raw: Int32?, _ value: some Any) throws(ZMQError) {
+        guard let raw else {
+            throw ZMQError(
+                EINVAL, operation: "zmq_ctx_set", target: "\(cName) = \(value)",
+                reason: "out of range for a C int (\(Int32.min)...\(Int32.max))")
+        }
+        _ = try withLiveHandle("zmq_ctx_set", "\(cName) = \(value)") { handle in
+            zmq_ctx_set(handle, name, raw) == 0 ? 0 : nil
         }
     }
 
-    private func get(_ name: Int32, _ cName: String) throws(ZMQError) -> Int32 {
-        let value = zmq_ctx_get(handle, name)
-        if value == -1 {
-            throw ZMQError.last("zmq_ctx_get", target: cName)
+    /// `zmq_ctx_get`. libzmq returns -1 for an error, which for a few options is also a
+    /// value (a scheduling policy of -1 means "unchanged").
+    private func get(_ name: Int32, _ cName: String, minusOneIsValue: Bool) throws(ZMQError) -> Int32 {
+        try withLiveHandle("zmq_ctx_get", cName) { handle in
+            let value = zmq_ctx_get(handle, name)
+            return value != -1 || minusOneIsValue ? value : nil
         }
-        return value
+    }
+
+    /// Runs `call` on the context's handle unless the context is terminated, under the
+    /// state lock so that termination cannot free the context during the call.
+    /// `call` returns `nil` when libzmq reports an error.
+    private func withLiveHandle(
+        _ operation: StaticString, _ target: @autoclosure () -> String,
+        _ call: (UnsafeMutableRawPointer) -> Int32?
+    ) throws(ZMQError) -> Int32 {
+        let result: Result<Int32, ZMQError> = state.withLock { state in
+            guard state.phase != .terminated else {
+                return .failure(
+                    ZMQError(
+                        CZMQ_ETERM, operation: operation.description, target: target(),
+                        reason: "the context is terminated"))
+            }
+            guard let value = call(handle) else { return .failure(.last(operation, target: target())) }
+            return .success(value)
+        }
+        return try result.get()
     }
 }
 
@@ -193,8 +405,11 @@ extension Context {
 public struct ContextOption<Value>: Sendable {
     let name: Int32
     let cName: String
-    let encode: @Sendable (Value) -> Int32
+    /// The C `int` for a value, or `nil` when the value does not fit one.
+    let encode: @Sendable (Value) -> Int32?
     let decode: @Sendable (Int32) -> Value
+    /// Whether -1 from `zmq_ctx_get` is a value rather than an error.
+    var minusOneIsValue = false
 }
 
 /// A context property that can only be read, typed by its value.
@@ -204,9 +419,18 @@ public struct ReadOnlyContextOption<Value>: Sendable {
     let decode: @Sendable (Int32) -> Value
 }
 
+/// A context option that libzmq lets you set but not read, typed by its value.
+public struct WriteOnlyContextOption<Value>: Sendable {
+    let name: Int32
+    let cName: String
+    let encode: @Sendable (Value) -> Int32?
+}
+
 extension ContextOption where Value == Int {
-    init(_ name: Int32, _ cName: String) {
-        self.init(name: name, cName: cName, encode: { Int32(clamping: $0) }, decode: { Int($0) })
+    init(_ name: Int32, _ cName: String, minusOneIsValue: Bool = false) {
+        self.init(
+            name: name, cName: cName, encode: { Int32(exactly: $0) }, decode: { Int($0) },
+            minusOneIsValue: minusOneIsValue)
     }
 
     /// The number of I/O threads; set it before creating sockets. The default is 1.
@@ -217,18 +441,14 @@ extension ContextOption where Value == Int {
     /// The corresponding C option is `ZMQ_MAX_SOCKETS`.
     public static var maxSockets: Self { .init(ZMQ_MAX_SOCKETS, "ZMQ_MAX_SOCKETS") }
 
-    /// The largest message size the context's sockets accept.
-    /// The corresponding C option is `ZMQ_MAX_MSGSZ`.
+    /// The largest message size the context's sockets accept, at most `Int32.max` (the
+    /// default). The corresponding C option is `ZMQ_MAX_MSGSZ`.
     public static var maxMessageSize: Self { .init(ZMQ_MAX_MSGSZ, "ZMQ_MAX_MSGSZ") }
 
-    /// The scheduling priority of the I/O threads (operating-system specific; -1 leaves
-    /// it unchanged). The corresponding C option is `ZMQ_THREAD_PRIORITY`.
-    public static var threadPriority: Self { .init(ZMQ_THREAD_PRIORITY, "ZMQ_THREAD_PRIORITY") }
-
-    /// The scheduling policy of the I/O threads, such as `SCHED_RR` (-1 leaves it
-    /// unchanged). The corresponding C option is `ZMQ_THREAD_SCHED_POLICY`.
+    /// The scheduling policy of the I/O threads, such as `SCHED_RR`; -1, the default,
+    /// leaves it unchanged. The corresponding C option is `ZMQ_THREAD_SCHED_POLICY`.
     public static var threadSchedulingPolicy: Self {
-        .init(ZMQ_THREAD_SCHED_POLICY, "ZMQ_THREAD_SCHED_POLICY")
+        .init(ZMQ_THREAD_SCHED_POLICY, "ZMQ_THREAD_SCHED_POLICY", minusOneIsValue: true)
     }
 
     /// A number appended to the names of the I/O threads (`ZMQbg/IO/0` becomes
@@ -249,6 +469,17 @@ extension ContextOption where Value == Bool {
     /// swift-zeromq sets every socket's linger from ``Context/defaultLinger`` anyway.
     /// The corresponding C option is `ZMQ_BLOCKY`.
     public static var blocky: Self { .init(ZMQ_BLOCKY, "ZMQ_BLOCKY") }
+}
+
+extension WriteOnlyContextOption where Value == Int {
+    /// The scheduling priority of the I/O threads: operating-system specific, and not
+    /// negative (libzmq refuses that); by default the priority is left unchanged.
+    /// libzmq cannot read it back: `zmq_ctx_get` with its number, 3, returns
+    /// `ZMQ_SOCKET_LIMIT`, which has the same number.
+    /// The corresponding C option is `ZMQ_THREAD_PRIORITY`.
+    public static var threadPriority: Self {
+        .init(name: ZMQ_THREAD_PRIORITY, cName: "ZMQ_THREAD_PRIORITY", encode: { Int32(exactly: $0) })
+    }
 }
 
 extension ReadOnlyContextOption where Value == Int {

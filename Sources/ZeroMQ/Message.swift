@@ -59,7 +59,8 @@ public struct Message {
         let storage = MessageStorage.uninitialized()
         if zmq_msg_init_size(storage.pointer, count) != 0 {
             // Only ENOMEM is possible; like Array, treat running out of memory as fatal.
-            fatalError("zmq_msg_init_size(\(count)): \(ZMQError.last("zmq_msg_init_size"))")
+            let error = ZMQError.last("zmq_msg_init_size")
+            fatalError("zmq_msg_init_size(\(count)): \(error)")
         }
         self.storage = storage
         try body(UnsafeMutableRawBufferPointer(start: zmq_msg_data(storage.pointer), count: count))
@@ -128,7 +129,8 @@ public struct Message {
             if rc != 0 { hint.release() }
         }
         if rc != 0 {
-            fatalError("zmq_msg_init_data: \(ZMQError.last("zmq_msg_init_data"))")
+            let error = ZMQError.last("zmq_msg_init_data")
+            fatalError("zmq_msg_init_data: \(error)")
         }
     }
 

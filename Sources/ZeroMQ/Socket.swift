@@ -63,21 +63,19 @@ public final class Socket<Kind: SocketTypeProtocol> {
     ///
     /// The corresponding C function is `zmq_socket`.
     public init(_ context: Context) throws(ZMQError) {
-        let handle = try context.makeSocket(type: Kind.rawValue, kindName: Kind.name)
-        var linger = context.defaultLinger.milliseconds
-        if zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size) != 0 {
-            let error = ZMQError.last("setsockopt", target: "ZMQ_LINGER")
-            zmq_close(handle)
-            throw error
-        }
+        let handle = try context.openSocket(type: Kind.rawValue, kindName: Kind.name, linger: context.defaultLinger)
         self.handle = handle
         self.scratch = .empty()
         self.context = context
+        if !context.adopt(handle, by: self) {
+            // Context.close(linger:) closed it between the two calls.
+            self.handle = nil
+        }
     }
 
     deinit {
         if let handle {
-            zmq_close(handle)
+            context.closeSocket(handle)
         }
     }
 
@@ -89,7 +87,7 @@ public final class Socket<Kind: SocketTypeProtocol> {
     public func close() {
         if let handle {
             self.handle = nil
-            zmq_close(handle)
+            context.closeSocket(handle)
         }
     }
 
@@ -123,6 +121,14 @@ public final class Socket<Kind: SocketTypeProtocol> {
 
 @available(*, unavailable, message: "A libzmq socket is not thread-safe; hand it over with 'sending'")
 extension Socket: Sendable {}
+
+extension Socket: SocketHandleOwner {
+    /// Called by ``Context/close(linger:)``, which closed the libzmq socket: later
+    /// operations throw ``ZMQError/notSocket``.
+    func forgetHandle() {
+        handle = nil
+    }
+}
 
 extension Socket: CustomStringConvertible {
     public var description: String {

@@ -219,14 +219,17 @@ extension ZMQError {
 // MARK: - Reading errors from libzmq
 
 extension ZMQError {
-    /// The error libzmq reported for the call that just failed, read with `zmq_errno()`.
+    /// The error libzmq reported for the call that just failed, read with `zmq_errno()`
+    /// before anything else runs; `target` is built afterwards.
     ///
     /// Kept out of line: it runs only on failure, and keeping it out of inlined hot
     /// paths keeps them small.
     @usableFromInline
     @inline(never)
-    static func last(_ operation: StaticString, target: String? = nil) -> ZMQError {
-        ZMQError(zmq_errno(), operation: operation.description, target: target)
+    static func last(_ operation: StaticString, target: @autoclosure () -> String? = nil) -> ZMQError {
+        // errno first: building the target string allocates, and malloc may set errno.
+        let code = zmq_errno()
+        return ZMQError(code, operation: operation.description, target: target())
     }
 
     /// The error for an operation on a closed socket.

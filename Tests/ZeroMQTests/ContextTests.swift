@@ -94,6 +94,8 @@ struct ContextTests {
         case outOfScope
         /// `close()`, then `terminate()`.
         case closeThenTerminate
+        /// `context.close()`, with the socket still open.
+        case contextClose
         var testDescription: String { rawValue }
     }
 
@@ -118,6 +120,9 @@ struct ContextTests {
                 case .closeThenTerminate:
                     push.close()
                     context.terminate()
+                case .contextClose:
+                    context.close()
+                    #expect(push.isClosed)
                 }
                 elapsed.value = ContinuousClock.now - start
             } catch {
@@ -143,6 +148,71 @@ struct ContextTests {
         let elapsed = try releaseWithPendingMessage(linger: .zero, release: release)
         let duration = try #require(elapsed, "releasing the context hung")
         #expect(duration < .milliseconds(900))
+    }
+
+    // MARK: Closing a context with its sockets
+
+    @Test("close() closes every open socket, delivers what they queued, and terminates")
+    func closeDelivers() throws {
+        // The receiver lives in a context of its own, which close() leaves alone.
+        let receiving = try makeContext()
+        let pull = try PullSocket.bounded(receiving)
+        let endpoint = try pull.bind(Transport.tcp.bindEndpoint())
+
+        let context = try Context()  // the default linger, one second
+        let push = try PushSocket(context)
+        let pair = try PairSocket(context)
+        try push.connect(endpoint)
+        let large = patternBytes(8 << 20)
+        for index in 0..<100 { try push.send("part \(index)") }
+        try push.send(large)
+        context.close()
+
+        #expect(push.isClosed && pair.isClosed)
+        #expect(context.isShutDown)
+        let error = #expect(throws: ZMQError.notSocket) { try push.send("after close") }
+        #expect(error?.description.contains("closed") == true)
+        #expect(throws: ZMQError.contextTerminated) { try PushSocket(context) }
+        // Closing again, and the sockets' own close and release, do nothing more.
+        context.close()
+        push.close()
+        context.terminate()
+
+        for index in 0..<100 { #expect(try pull.receiveString() == "part \(index)") }
+        #expect(try pull.receiveBytes() == large)
+    }
+
+    @Test("close(linger:) overrides every socket's linger")
+    func closeWithLinger() throws {
+        let port = try UnlistenedPort()
+        let context = try Context(defaultLinger: .infinite)
+        let push = try PushSocket(context)
+        try push.connect(port.endpoint)
+        #expect(try push.trySend("nobody will read this"))
+        // With its infinite linger, terminate() would wait forever; close(linger:) gives
+        // up on the message at once.
+        let elapsed = ContinuousClock().measure { context.close(linger: .zero) }
+        #expect(elapsed < .seconds(1))
+        #expect(push.isClosed)
+    }
+
+    @Test("a context's options throw contextTerminated once it is terminated, never read freed memory")
+    func optionsAfterTermination() throws {
+        for end in ["terminate", "close"] {
+            let context = try makeContext()
+            if end == "terminate" { context.terminate() } else { context.close() }
+            let read = #expect(throws: ZMQError.contextTerminated) { try context.option(.ioThreads) }
+            #expect(read?.description.contains("ZMQ_IO_THREADS") == true)
+            #expect(throws: ZMQError.contextTerminated) { try context.option(.socketLimit) }
+            let write = #expect(throws: ZMQError.contextTerminated) { try context.setOption(.maxSockets, 10) }
+            #expect(write?.description.contains("ZMQ_MAX_SOCKETS = 10") == true)
+            #expect(throws: ZMQError.contextTerminated) { try context.setOption(.threadPriority, 1) }
+            #expect(throws: ZMQError.contextTerminated) { try context.addThreadAffinity(cpu: 0) }
+        }
+        // Shut down but not terminated: the context is still there to be asked.
+        let context = try makeContext()
+        context.shutdown()
+        #expect(try context.option(.ioThreads) == 1)
     }
 
     // MARK: Options
@@ -187,6 +257,35 @@ struct ContextTests {
         let socket = try PairSocket(context)
         try socket.bind(Transport.tcp.bindEndpoint())
         #expect(try socket.option(.ipv6) == true)
+    }
+
+    @Test("thread scheduling: the priority is write-only, the policy reads -1 by default")
+    func threadScheduling() throws {
+        let context = try makeContext()
+        // ZMQ_THREAD_PRIORITY has no getter in libzmq (its number, 3, is
+        // ZMQ_SOCKET_LIMIT's): the option is a WriteOnlyContextOption, and
+        // `context.option(.threadPriority)` does not compile.
+        try context.setOption(.threadPriority, 0)
+        let negative = #expect(throws: ZMQError.invalidArgument) { try context.setOption(.threadPriority, -1) }
+        #expect(negative?.description.contains("ZMQ_THREAD_PRIORITY = -1") == true)
+        #expect(try context.option(.threadSchedulingPolicy) == -1)
+        try context.setOption(.threadSchedulingPolicy, Int(SCHED_OTHER))
+        #expect(try context.option(.threadSchedulingPolicy) == Int(SCHED_OTHER))
+    }
+
+    @Test("a value that does not fit a C int is refused, naming option and value")
+    func outOfRangeOption() throws {
+        let context = try makeContext()
+        let error = #expect(throws: ZMQError.invalidArgument) {
+            try context.setOption(.maxMessageSize, 5_000_000_000)
+        }
+        #expect(error?.description.contains("ZMQ_MAX_MSGSZ = 5000000000") == true)
+        #expect(error?.description.contains("out of range") == true)
+        #expect(try context.option(.maxMessageSize) == Int(Int32.max))
+        try context.setOption(.maxMessageSize, 1 << 20)
+        #expect(try context.option(.maxMessageSize) == 1 << 20)
+        let affinity = #expect(throws: ZMQError.invalidArgument) { try context.addThreadAffinity(cpu: 1 << 40) }
+        #expect(affinity?.description.contains("ZMQ_THREAD_AFFINITY_CPU_ADD = 1099511627776") == true)
     }
 
     @Test("a refused value names the option")

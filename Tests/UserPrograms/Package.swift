@@ -1,0 +1,25 @@
+// swift-tools-version: 6.2
+// Programs written as a user would write them, in a package of their own that depends on
+// swift-zeromq by path. `scripts/user-programs.sh` builds them and runs each sender in its
+// own process against a receiver in another, counting what arrived.
+import PackageDescription
+
+// A package depended on by path is known by its folder's name: "swift-zeromq" in a clone
+// named after the project, something else in CI's clone.
+let zeroMQ = Target.Dependency.product(
+    name: "ZeroMQ", package: String(#filePath.split(separator: "/").dropLast(3).last!).lowercased())
+
+let package = Package(
+    name: "user-programs",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "../..")],
+    targets: [
+        // A sender written as top-level code: its context and socket are globals, which
+        // Swift never releases.
+        .executableTarget(name: "exit-top-level", dependencies: [zeroMQ]),
+        // The same sender inside @main, with its sockets in locals.
+        .executableTarget(name: "exit-main", dependencies: [zeroMQ]),
+        // Binds a PULL socket and counts what arrives.
+        .executableTarget(name: "exit-receiver", dependencies: [zeroMQ]),
+    ]
+)

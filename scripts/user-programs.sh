@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Programs that send and then end, run as a user runs them: each sender is its own
+# process, written in a package of its own (Tests/UserPrograms) that depends on
+# swift-zeromq, and a receiver in another process counts what arrived.
+#
+# Every scenario runs RUNS times (default 3); any lost message, or a sender that does
+# not exit within its bound, fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/../Tests/UserPrograms"
+
+runs=${RUNS:-3}
+swift build ${SWIFT_FLAGS:-} 2>&1 | grep -v "prohibited flag" | tail -n 3
+bin=$(swift build ${SWIFT_FLAGS:-} --show-bin-path)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+# scenario NAME EXPECTED SENDER ARGS...: starts a receiver expecting EXPECTED messages,
+# runs the sender against it, and checks the count and the sender's exit; `times`, when
+# set, overrides the number of runs.
+scenario() {
+    local name=$1 expected=$2
+    shift 2
+    local run
+    for run in $(seq 1 "${times:-$runs}"); do
+        : >"$work/receiver.out"
+        timeout 60 "$bin/exit-receiver" "$expected" 3000 >"$work/receiver.out" &
+        local receiver=$!
+        local endpoint=""
+        for _ in $(seq 1 200); do
+            endpoint=$(head -n 1 "$work/receiver.out")
+            [ -n "$endpoint" ] && break
+            sleep 0.05
+        done
+        local started=$SECONDS status=0
+        timeout 30 "$bin/$1" "$endpoint" "${@:2}" || status=$?
+        local took=$((SECONDS - started))
+        wait "$receiver" || true
+        local result
+        result=$(sed -n 2p "$work/receiver.out")
+        if [ "$status" -ne 0 ]; then
+            echo "FAIL $name (run $run): sender exited with $status after ${took}s; $result"
+            failures=$((failures + 1))
+        elif [[ "$result" != "received $expected messages"* ]]; then
+            echo "FAIL $name (run $run): expected $expected messages, $result"
+            failures=$((failures + 1))
+        else
+            echo "ok   $name (run $run): $result, sender took ${took}s"
+        fi
+    done
+}
+
+# dead-peer NAME SENDER ARGS...: the sender connects to a port where nobody listens;
+# it must still exit, within its linger (1 s) and a margin.
+dead_peer() {
+    local name=$1 started=$SECONDS status=0
+    shift
+    timeout 30 "$bin/$1" tcp://127.0.0.1:1 "${@:2}" || status=$?
+    local took=$((SECONDS - started))
+    if [ "$status" -ne 0 ] || [ "$took" -gt 5 ]; then
+        echo "FAIL $name: exit status $status after ${took}s (bound: 5s)"
+        failures=$((failures + 1))
+    else
+        echo "ok   $name: exited in ${took}s"
+    fi
+}
+
+MiB=$((1024 * 1024))
+scenario "top-level: one 50 MiB message, then the end"          1   exit-top-level 0 $((50 * MiB))
+scenario "top-level: 100 small and 20 MiB, then the end"        101 exit-top-level 100 $((20 * MiB))
+scenario "top-level: 100 small and 20 MiB, push.close()"        101 exit-top-level 100 $((20 * MiB)) close
+scenario "top-level: 100 small and 20 MiB, context.close()"     101 exit-top-level 100 $((20 * MiB)) context-close
+times=$((runs * 3)) scenario "top-level: a ventilator's one start message" 1 exit-top-level 1 0
+scenario "@main: 100 small and 20 MiB, then the end"            101 exit-main 100 $((20 * MiB))
+dead_peer "top-level: no peer, then the end"                    exit-top-level 10 $MiB
+dead_peer "@main: no peer, then the end"                        exit-main 10 $MiB
+
+if [ "$failures" -ne 0 ]; then
+    echo "user programs: $failures failed"
+    exit 1
+fi
+echo "user programs: all passed"

@@ -19,6 +19,8 @@ let package = Package(
         .executableTarget(name: "exit-top-level", dependencies: [zeroMQ]),
         // The same sender inside @main, with its sockets in locals.
         .executableTarget(name: "exit-main", dependencies: [zeroMQ]),
+        // Every call across the C boundary, for valgrind's memcheck (`make sanitize`).
+        .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.
         .executableTarget(name: "exit-receiver", dependencies: [zeroMQ]),
     ]

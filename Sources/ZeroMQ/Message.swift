@@ -245,6 +245,12 @@ extension Message {
     /// A metadata property of a received message, such as `"Peer-Address"`, or `nil`
     /// when the message does not carry it. The corresponding C function is
     /// `zmq_msg_gets`.
+    ///
+    /// libzmq hands metadata values out as C strings, so a value stops at its first NUL
+    /// byte. That is why there is no `routingID` property here: routing ids are binary
+    /// (`41 00 42 FF` would read back as `"A"`). A ROUTER receives the sender's routing
+    /// id, whole, as the first frame of each message; ``SocketOption/routingID`` sets
+    /// and reads a socket's own.
     public func metadata(_ property: String) -> String? {
         guard let value = zmq_msg_gets(storage.pointer, property) else { return nil }
         return String(cString: value)
@@ -257,11 +263,6 @@ extension Message {
     /// The type of the socket that sent the message, such as `"DEALER"`.
     /// The corresponding C property is `Socket-Type`.
     public var socketType: String? { metadata("Socket-Type") }
-
-    /// The routing id the sender set with `ZMQ_ROUTING_ID` (sent by REQ, DEALER and
-    /// ROUTER peers). The corresponding C property is `Routing-Id`; libzmq 4.3 stores
-    /// it under its older name, `Identity`, which is read when `Routing-Id` is absent.
-    public var routingID: String? { metadata("Routing-Id") ?? metadata("Identity") }
 
     /// The user id that a ZAP handler authenticated the sender as.
     /// The corresponding C property is `User-Id`.

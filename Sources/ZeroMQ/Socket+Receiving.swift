@@ -11,6 +11,14 @@ import CZeroMQ
 ///
 /// Frames always arrive whole, whatever their size: there is no buffer to truncate
 /// into.
+///
+/// A received ``Message`` shares nothing with the socket (its result is `sending`), so
+/// it can be handed to another task while the socket stays where it is:
+///
+/// ```swift
+/// let job = try pull.receive()
+/// Task { process(job) }        // the socket keeps receiving here
+/// ```
 extension Socket where Kind: ReceivingSocketType {
     // MARK: Message
 
@@ -23,8 +31,12 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// The corresponding C function is `zmq_msg_recv`.
     @inlinable
-    public func receive() throws(ZMQError) -> Message {
-        let message = Message()
+    public func receive() throws(ZMQError) -> sending Message {
+        // nonisolated(unsafe): handing the message's pointer to a method of the socket
+        // makes the compiler assume the socket may keep it, which would tie the message
+        // to the socket. It does not: libzmq moves the frame into the message's
+        // zmq_msg_t, and neither it nor the socket keeps a reference to the message.
+        nonisolated(unsafe) let message = Message()
         _ = try receiveRaw(message.storage.pointer, flags: 0, "receive")
         return message
     }
@@ -35,11 +47,20 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// The corresponding C function is `zmq_msg_recv` with `ZMQ_DONTWAIT`.
     @inlinable
-    public func tryReceive() throws(ZMQError) -> Message? {
+    public func tryReceive() throws(ZMQError) -> sending Message? {
         // Into the scratch message first, so that nothing is allocated when nothing
         // is waiting.
         guard try receiveRaw(scratch.pointer, flags: ZMQ_DONTWAIT, "receive") else { return nil }
-        let message = Message()
+        return takeScratchMessage()
+    }
+
+    /// The frame just received into the scratch message, moved into a message of its
+    /// own.
+    @inlinable
+    func takeScratchMessage() -> sending Message {
+        // nonisolated(unsafe): as in `receive()`, the frame is moved out of the
+        // socket's scratch message into one the socket keeps no reference to.
+        nonisolated(unsafe) let message = Message()
         zmq_msg_move(message.storage.pointer, scratch.pointer)
         return message
     }
@@ -139,7 +160,7 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// libzmq delivers a multipart message whole, so once the first frame is here the
     /// rest is too. The corresponding C functions are `zmq_msg_recv` and `zmq_msg_more`.
-    public func receiveMultipart() throws(ZMQError) -> [Message] {
+    public func receiveMultipart() throws(ZMQError) -> sending [Message] {
         var parts = [try receive()]
         while parts[parts.count - 1].more {
             parts.append(try receive())
@@ -148,7 +169,7 @@ extension Socket where Kind: ReceivingSocketType {
     }
 
     /// Receives every frame of the next multipart message, if one is waiting.
-    public func tryReceiveMultipart() throws(ZMQError) -> [Message]? {
+    public func tryReceiveMultipart() throws(ZMQError) -> sending [Message]? {
         guard let first = try tryReceive() else { return nil }
         var parts = [first]
         while parts[parts.count - 1].more {

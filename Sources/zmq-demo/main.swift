@@ -214,7 +214,7 @@ enum Transport: String, CaseIterable {
 
     /// The transports this libzmq supports (ipc is missing on some platforms).
     static var available: [Transport] {
-        allCases.filter { $0 != .ipc || ZeroMQ.has(.ipc) }
+        allCases.filter { $0 != .ipc || LibZMQ.has(.ipc) }
     }
 }
 
@@ -292,7 +292,7 @@ struct Unexpected: Error, CustomStringConvertible {
 // MARK: - Main
 
 func runDemo() -> Bool {
-    print("swift-zeromq demo, libzmq \(ZeroMQ.version)")
+    print("swift-zeromq demo, libzmq \(LibZMQ.version)")
     let context: Context
     do {
         context = try Context()

@@ -124,4 +124,30 @@ struct LifecycleTests {
         try push2.send("received in another task")
         #expect(try await serve(pull).value == "received in another task")
     }
+
+    @Test("a received message moves to another task while the socket stays")
+    func receivedMessageToTask() async throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context)
+        let push = try PushSocket.bounded(context)
+        try link(pull, push, over: .inproc)
+        for index in 0..<3 { try push.send("job \(index)") }
+        try push.sendMultipart(["a", "b"])
+
+        // Each result is `sending`: disconnected from `pull`, which stays here and keeps
+        // receiving while the message is used by another task.
+        var tasks: [Task<String, Never>] = []
+        for _ in 0..<2 {
+            let job = try pull.receive()
+            tasks.append(Task.detached { job.string })
+        }
+        let maybe = try #require(try pull.tryReceive())
+        tasks.append(Task.detached { maybe.string })
+        let parts = try pull.receiveMultipart()
+        tasks.append(Task.detached { parts.map(\.string).joined(separator: "+") })
+
+        var results: [String] = []
+        for task in tasks { results.append(await task.value) }
+        #expect(results == ["job 0", "job 1", "job 2", "a+b"])
+    }
 }

@@ -97,4 +97,16 @@ struct MessageTests {
         #expect(long.debugDescription == "Message(40 bytes: \"\(String(repeating: "x", count: 32))…\")")
         #expect(Message().more == false)
     }
+
+    @Test("the module's types can be named through the module: ZeroMQ.Message, ZeroMQ.Context")
+    func moduleQualifiedNames() throws {
+        // A public type named `ZeroMQ` in the module would make these fail to compile.
+        let context: ZeroMQ.Context = try makeContext()
+        let message: ZeroMQ.Message = "qualified"
+        let timeout: ZeroMQ.Timeout = .zero
+        let socket = try ZeroMQ.PairSocket(context)
+        try socket.setOption(.linger, timeout)
+        #expect(message.count == 9)
+        #expect(LibZMQ.version.major == 4)
+    }
 }

@@ -37,6 +37,25 @@ struct RouterDealerTests {
         #expect(try bob.tryReceive() == nil)
     }
 
+    @Test("routing ids are binary: NUL and 0xFF bytes survive, both ways", arguments: Transport.allCases)
+    func binaryRoutingID(transport: Transport) throws {
+        let context = try makeContext()
+        let router = try RouterSocket.bounded(context)
+        let dealer = try DealerSocket.bounded(context)
+        let id: [UInt8] = [0x41, 0x00, 0x42, 0xFF]
+        try dealer.setOption(.routingID, id)
+        #expect(try dealer.option(.routingID) == id)
+        try link(router, dealer, over: transport)
+
+        try dealer.send("request")
+        let request = try router.receiveMultipart()
+        try #require(request.count == 2)
+        #expect(Array(request[0]) == id)
+        // Reply with the id as bytes, not the received frame.
+        try router.sendMultipart([Message(id), "reply"])
+        #expect(try dealer.receiveString() == "reply")
+    }
+
     @Test("a DEALER's multipart message keeps its frames behind the identity", arguments: [Transport.tcp])
     func multipartThroughRouter(transport: Transport) throws {
         let context = try makeContext()

@@ -177,7 +177,6 @@ struct SendReceiveTests {
         let parts = try router.receiveMultipart()
         let payload = try #require(parts.last)
         #expect(payload.socketType == "DEALER")
-        #expect(payload.routingID == "meta")
         #expect(payload.metadata("Socket-Type") == "DEALER")
         #expect(payload.metadata("No-Such-Property") == nil)
         #expect(payload.userID == nil)

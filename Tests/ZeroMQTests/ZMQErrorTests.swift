@@ -118,23 +118,23 @@ struct ZMQErrorTests {
 
 @Suite("Library facts")
 struct LibraryTests {
-    @Test("ZeroMQ.version is libzmq 4.x")
+    @Test("LibZMQ.version is libzmq 4.x")
     func version() {
-        let version = ZeroMQ.version
+        let version = LibZMQ.version
         #expect(version.major == 4)
-        #expect(version >= ZeroMQ.Version(major: 4, minor: 3, patch: 0))
-        #expect(version < ZeroMQ.Version(major: 5, minor: 0, patch: 0))
+        #expect(version >= LibZMQ.Version(major: 4, minor: 3, patch: 0))
+        #expect(version < LibZMQ.Version(major: 5, minor: 0, patch: 0))
         var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
         zmq_version(&major, &minor, &patch)
         #expect(version.description == "\(major).\(minor).\(patch)")
     }
 
-    @Test("ZeroMQ.has reports capabilities")
+    @Test("LibZMQ.has reports capabilities")
     func capabilities() {
-        #expect(ZeroMQ.has(.ipc))
-        #expect(!ZeroMQ.has(ZeroMQ.Capability(rawValue: "no-such-capability")))
-        for capability in ZeroMQ.Capability.all {
-            #expect(ZeroMQ.has(capability) == (zmq_has(capability.rawValue) == 1))
+        #expect(LibZMQ.has(.ipc))
+        #expect(!LibZMQ.has(LibZMQ.Capability(rawValue: "no-such-capability")))
+        for capability in LibZMQ.Capability.all {
+            #expect(LibZMQ.has(capability) == (zmq_has(capability.rawValue) == 1))
         }
     }
 }

@@ -1,7 +1,16 @@
 import CZeroMQ
 
-/// Facts about the libzmq that this process is linked against.
-public enum ZeroMQ {
+/// Facts about the libzmq that this process is linked against: its version and what
+/// it was built with.
+///
+/// ```swift
+/// print(LibZMQ.version)        // 4.3.4
+/// if LibZMQ.has(.curve) { ... }
+/// ```
+///
+/// (The namespace is not called `ZeroMQ`: a type named after its module would stop
+/// `ZeroMQ.Message` and `ZeroMQ.Context` from naming this module's types.)
+public enum LibZMQ {
     /// A libzmq version, such as 4.3.4.
     public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible {
         public var major: Int

@@ -171,12 +171,9 @@ extension Socket where Kind: SendingSocketType {
     ///
     /// The corresponding C function is `zmq_send_const`.
     public func send(unsafeConstant buffer: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) {
-        let handle = try liveHandle("send")
         let flags = more ? ZMQ_SNDMORE : 0
-        while zmq_send_const(handle, buffer.baseAddress, buffer.count, flags) < 0 {
-            let code = zmq_errno()
-            if code != EINTR { throw ZMQError.failed(code, "send", socket: Kind.name) }
-        }
+        if let handle, zmq_send_const(handle, buffer.baseAddress, buffer.count, flags) >= 0 { return }
+        _ = try retry(flags, "send") { handle in zmq_send_const(handle, buffer.baseAddress, buffer.count, flags) }
     }
 
     // MARK: Multipart

@@ -46,21 +46,22 @@ extension Socket where Kind: SubscribingSocketType {
     }
 
     private func changeSubscription(subscribe: Bool, _ prefix: [UInt8]) throws(ZMQError) {
-        let handle = try liveHandle(subscribe ? "subscribe" : "unsubscribe")
+        let operation: StaticString = subscribe ? "subscribe" : "unsubscribe"
         if Kind.rawValue == ZMQ_XSUB {
+            // The subscription message, sent like any other (EINTR retried, errors
+            // explained by the same path).
             let message = [subscribe ? 1 : 0] + prefix
-            let rc = message.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, 0) }
-            if rc < 0 {
-                throw ZMQError.failed(zmq_errno(), subscribe ? "subscribe" : "unsubscribe", socket: Kind.name)
+            let sent = message.withUnsafeBytes { bytes in
+                Result { () throws(ZMQError) in try sendRaw(bytes, flags: 0, operation) }
             }
+            _ = try sent.get()
             return
         }
+        let handle = try liveHandle(operation)
         let option = subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE
         let rc = prefix.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
         if rc != 0 {
-            throw ZMQError.last(
-                subscribe ? "subscribe" : "unsubscribe",
-                target: String(decoding: prefix, as: UTF8.self))
+            throw ZMQError.last(operation, target: String(decoding: prefix, as: UTF8.self))
         }
     }
 }

@@ -137,8 +137,28 @@ extension OptionCodec where Value == Bool {
 }
 
 extension OptionCodec where Value == Timeout {
+    /// A limit where libzmq's -1 is infinite and 0 is "do not wait" (`ZMQ_LINGER`,
+    /// `ZMQ_SNDTIMEO`, `ZMQ_RCVTIMEO`): the C value is the `Timeout`'s own.
     static var timeout: Self {
         .scalar(Int32.self, encode: { $0.milliseconds }, decode: { Timeout(milliseconds: $0) })
+    }
+
+    /// A limit where libzmq's 0 means "no limit" (`ZMQ_HANDSHAKE_IVL`,
+    /// `ZMQ_CONNECT_TIMEOUT`): `.infinite` travels as 0, and `.zero` has no C spelling.
+    static var limit: Self {
+        let plain = OptionCodec.scalar(
+            Int32.self, encode: { $0.isInfinite ? 0 : $0.milliseconds },
+            decode: { $0 == 0 ? .infinite : Timeout(milliseconds: $0) })
+        return OptionCodec(
+            get: plain.get,
+            set: { handle, option, name, value throws(ZMQError) in
+                guard value != .zero else {
+                    throw ZMQError(
+                        EINVAL, operation: "setsockopt", target: "\(name) = \(value)",
+                        reason: "libzmq reads 0 as no limit; use .infinite for none, or at least 1 ms")
+                }
+                try plain.set(handle, option, name, value)
+            })
     }
 }
 
@@ -190,13 +210,22 @@ extension SocketOption where Value == Timeout {
     /// The corresponding C option is `ZMQ_RCVTIMEO`.
     public static var receiveTimeout: Self { .init(ZMQ_RCVTIMEO, "ZMQ_RCVTIMEO", .timeout) }
 
-    /// How long a connection handshake may take (zero: no limit).
-    /// The corresponding C option is `ZMQ_HANDSHAKE_IVL`.
-    public static var handshakeInterval: Self { .init(ZMQ_HANDSHAKE_IVL, "ZMQ_HANDSHAKE_IVL", .timeout) }
+    /// How long a connection's ZMTP handshake may take before the connection is closed;
+    /// 30 seconds by default, and ``Timeout/infinite`` for no limit.
+    ///
+    /// libzmq spells "no limit" as 0, so `.infinite` is sent as 0 and 0 reads back as
+    /// `.infinite`; ``Timeout/zero``, which libzmq cannot express, throws
+    /// ``ZMQError/invalidArgument``. The corresponding C option is `ZMQ_HANDSHAKE_IVL`.
+    public static var handshakeInterval: Self { .init(ZMQ_HANDSHAKE_IVL, "ZMQ_HANDSHAKE_IVL", .limit) }
 
-    /// How long a tcp connect may take before it is retried (zero: the OS default).
+    /// How long a tcp `connect()` may take before it is abandoned and retried;
+    /// ``Timeout/infinite`` by default, which leaves it to the operating system's own
+    /// limit.
+    ///
+    /// libzmq spells "no limit" as 0, so `.infinite` is sent as 0 and 0 reads back as
+    /// `.infinite`; ``Timeout/zero`` throws ``ZMQError/invalidArgument``.
     /// The corresponding C option is `ZMQ_CONNECT_TIMEOUT`.
-    public static var connectTimeout: Self { .init(ZMQ_CONNECT_TIMEOUT, "ZMQ_CONNECT_TIMEOUT", .timeout) }
+    public static var connectTimeout: Self { .init(ZMQ_CONNECT_TIMEOUT, "ZMQ_CONNECT_TIMEOUT", .limit) }
 }
 
 extension SocketOption where Value == Int {

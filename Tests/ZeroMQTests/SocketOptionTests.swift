@@ -25,6 +25,28 @@ struct SocketOptionTests {
         #expect(try socket.option(.connectTimeout) == .milliseconds(700))
     }
 
+    @Test("handshake and connect limits: libzmq's 0 is .infinite, and .zero is refused")
+    func limitsWhereZeroMeansNone() throws {
+        let context = try makeContext()
+        let socket = try DealerSocket(context)
+        #expect(try socket.option(.handshakeInterval) == .seconds(30))  // libzmq's default
+        #expect(try socket.option(.connectTimeout) == .infinite)  // libzmq's 0: no limit
+        for option in [SocketOption<Timeout>.handshakeInterval, .connectTimeout] {
+            try socket.setOption(option, .infinite)
+            #expect(try socket.option(option) == .infinite)
+            // What libzmq itself holds is 0.
+            var raw: Int32 = -7
+            var size = MemoryLayout<Int32>.size
+            #expect(zmq_getsockopt(socket.unsafeHandle, option.rawValue, &raw, &size) == 0)
+            #expect(raw == 0)
+            try socket.setOption(option, .milliseconds(1))
+            #expect(try socket.option(option) == .milliseconds(1))
+            let error = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(option, .zero) }
+            #expect(error?.description.contains("\(option.name) = 0 ms") == true)
+            #expect(error?.description.contains(".infinite") == true)
+        }
+    }
+
     @Test("integer options round-trip")
     func integers() throws {
         let context = try makeContext()

@@ -337,3 +337,63 @@ extension Message: ExpressibleByStringLiteral, ExpressibleByArrayLiteral {
 
 @available(*, unavailable, message: "Message is not thread-safe; hand it over with 'sending'")
 extension Message: Sendable {}
+
+// MARK: - Parts of a multipart message
+
+/// A value that can be one part of a multipart message sent with
+/// ``Socket/sendMultipart(_:)-([any MessagePart])``, so that parts of different types
+/// go in one call: a ``Message``, a `String` or `Substring` (its UTF-8 bytes), or an
+/// `[UInt8]` or `ArraySlice<UInt8>`.
+///
+/// Conform your own byte containers (Foundation's `Data`, say) by handing their bytes
+/// to `body`:
+///
+/// ```swift
+/// extension Data: MessagePart {
+///     public func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+///         withUnsafeBytes(body)
+///     }
+/// }
+/// ```
+public protocol MessagePart {
+    /// Calls `body` with the bytes to send; libzmq copies them during the call.
+    func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R
+}
+
+extension Message: MessagePart {
+    /// Calls `body` with the message's bytes. (A `Message` part is sent as it is,
+    /// without copying, rather than through this.)
+    public func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeBytes(body)
+    }
+}
+
+extension String: MessagePart {
+    /// Calls `body` with the string's UTF-8 bytes, without a terminating NUL.
+    public func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var string = self
+        return string.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension Substring: MessagePart {
+    /// Calls `body` with the substring's UTF-8 bytes.
+    public func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var string = self
+        return string.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension Array: MessagePart where Element == UInt8 {
+    /// Calls `body` with the array's bytes.
+    public func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeBytes(body)
+    }
+}
+
+extension ArraySlice: MessagePart where Element == UInt8 {
+    /// Calls `body` with the slice's bytes.
+    public func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeBytes(body)
+    }
+}

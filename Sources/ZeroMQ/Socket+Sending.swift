@@ -184,6 +184,20 @@ extension Socket where Kind: SendingSocketType {
     /// Only the first part can block: libzmq applies the high-water mark to a message,
     /// not to each part.
     ///
+    /// ### What a failure leaves behind
+    /// A peer receives all the parts of a message or none of them: libzmq passes a
+    /// message on only once its last part is queued, and discards the parts of an
+    /// unfinished one when the socket closes.
+    /// - If the first part cannot be sent, nothing was sent: the call throws (or
+    ///   `trySendMultipart` returns `false`) and the socket is as it was.
+    /// - Once the first part is queued, libzmq takes the others without waiting, so a
+    ///   later part fails only when the socket can no longer deliver anything: the
+    ///   context was shut down (``ZMQError/contextTerminated``). The socket is then
+    ///   good only for closing, and the unfinished message is never delivered.
+    ///
+    /// libzmq offers no way to take back the parts already queued, so no binding can
+    /// promise more; pyzmq's `send_multipart` behaves the same.
+    ///
     /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.
     public func sendMultipart(_ parts: [Message]) throws(ZMQError) {
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
@@ -236,6 +250,41 @@ extension Socket where Kind: SendingSocketType {
         try sendMultipart(parts, flags: ZMQ_DONTWAIT) { part, flags throws(ZMQError) in
             try sendString(part, flags: flags)
         }
+    }
+
+    /// Sends `parts`, of different types, as one multipart message: a routing id
+    /// received as a ``Message`` (or held as bytes) beside a `String` reply, say.
+    ///
+    /// ```swift
+    /// let request = try router.receiveMultipart()
+    /// let reply: String = handle(request[1])
+    /// try router.sendMultipart([request[0], reply])
+    /// ```
+    ///
+    /// Messages are sent without copying their bytes, like ``sendMultipart(_:)-([Message])``;
+    /// other parts are copied by libzmq. What a failure leaves behind is the same.
+    ///
+    /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.
+    public func sendMultipart(_ parts: [any MessagePart]) throws(ZMQError) {
+        _ = try sendMultipart(parts, flags: 0, sendPart: sendPart)
+    }
+
+    /// Sends `parts`, of different types, as one multipart message, if the first part
+    /// can be queued without blocking.
+    ///
+    /// - Returns: `false`, with nothing sent, when it could not be queued now.
+    public func trySendMultipart(_ parts: [any MessagePart]) throws(ZMQError) -> Bool {
+        try sendMultipart(parts, flags: ZMQ_DONTWAIT, sendPart: sendPart)
+    }
+
+    private func sendPart(_ part: any MessagePart, flags: Int32) throws(ZMQError) -> Bool {
+        if var message = part as? Message {
+            return try sendMessage(&message, flags: flags, "send")
+        }
+        let sent = part.withMessagePartBytes { bytes in
+            Result { () throws(ZMQError) in try sendRaw(bytes, flags: flags, "send") }
+        }
+        return try sent.get()
     }
 
     func sendMultipart<Parts: Collection>(

@@ -173,4 +173,77 @@ struct MultipartTests {
         #expect(try pull.tryReceive() == nil)
         #expect(try push.events.description == "[writable]")
     }
+
+    @Test("parts of different types go in one call: a routing id beside a String reply")
+    func mixedParts() throws {
+        let context = try makeContext()
+        let router = try RouterSocket.bounded(context)
+        let dealer = try DealerSocket.bounded(context)
+        try dealer.setOption(.routingID, [0x00, 0x01, 0xFF])
+        try link(router, dealer, over: .inproc)
+        try dealer.send("question")
+        let request = try router.receiveMultipart()
+        let id = request[0]
+        let response: String = "answer to " + request[1].string
+        let tail: Substring = "tail!".dropLast()
+        try router.sendMultipart([id, response, [0xAB] as [UInt8], tail, [1, 2, 3][1...]])
+        let reply = try dealer.receiveMultipart()
+        #expect(reply.map { Array($0) } == [Array("answer to question".utf8), [0xAB], Array("tail".utf8), [2, 3]])
+
+        // The same with the id held as bytes, and without blocking.
+        #expect(try router.trySendMultipart([Array(id), response]))
+        #expect(try dealer.receiveString() == "answer to question")
+        // Homogeneous arrays still pick their own overloads.
+        try dealer.sendMultipart(["a", "b"])
+        #expect(try router.receiveMultipart().dropFirst().map(\.string) == ["a", "b"])
+        #expect(throws: ZMQError.invalidArgument) { try router.sendMultipart([] as [any MessagePart]) }
+    }
+
+    /// Parts that shut the context down when the second one is reached, the one way a
+    /// part after the first can fail.
+    struct ShutdownAtSecondPart: Collection {
+        let context: Context
+        var startIndex: Int { 0 }
+        var endIndex: Int { 3 }
+        func index(after index: Int) -> Int { index + 1 }
+        subscript(index: Int) -> String {
+            if index == 1 { context.shutdown() }
+            return "part \(index)"
+        }
+    }
+
+    @Test("a context shut down during a multipart send leaves no partial message for any peer")
+    func shutdownDuringMultipart() throws {
+        let receiving = try makeContext()
+        let pull = try PullSocket.bounded(receiving)
+        let endpoint = try pull.bind(Transport.tcp.bindEndpoint())
+
+        let failing = try Context()
+        let push = try PushSocket.bounded(failing)
+        try push.connect(endpoint)
+        try push.send("before")
+        #expect(try pull.receiveString() == "before")
+
+        // libzmq notices the shutdown when it next processes its commands, which it
+        // throttles: the later parts may fail with contextTerminated, or go out.
+        let outcome = Result { () throws(ZMQError) in try push.sendMultipart(ShutdownAtSecondPart(context: failing)) }
+        if case .failure(let error) = outcome {
+            #expect(error == .contextTerminated)
+        }
+        failing.close()
+
+        let other = try PushSocket.bounded(receiving)
+        try other.connect(endpoint)
+        try other.send("after")
+        var others: [[String]] = []
+        var sawAfter = false
+        while !sawAfter || waitReadable(pull, milliseconds: 250) {
+            let message = try pull.receiveMultipart().map(\.string)
+            if message == ["after"] { sawAfter = true } else { others.append(message) }
+        }
+        switch outcome {
+        case .success: #expect(others == [["part 0", "part 1", "part 2"]])
+        case .failure: #expect(others == [], "a partial message arrived")
+        }
+    }
 }

@@ -102,7 +102,9 @@ public enum SocketType {
         public static var name: String { "PULL" }
     }
 
-    /// Raw TCP: each message is `[routing id, bytes]`. The C socket type is `ZMQ_STREAM`.
+    /// Raw TCP: each message is `[routing id, bytes]`, and an empty data frame marks a
+    /// connect, a disconnect or, when sent, a close. See <doc:StreamSockets>. The C
+    /// socket type is `ZMQ_STREAM`.
     public enum Stream: SendingSocketType, ReceivingSocketType {
         public static var rawValue: Int32 { ZMQ_STREAM }
         public static var name: String { "STREAM" }

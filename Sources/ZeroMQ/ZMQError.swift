@@ -32,11 +32,12 @@ import Darwin
 /// Two errors are equal when their codes are equal; the operation, target and reason
 /// are diagnostics and do not take part in comparison.
 ///
-/// > Note: Swift 6.3 has a compiler bug (swiftlang/swift#89787) that crashes the
-/// > compiler on a `do`/`catch` inside a loop, in a function that throws `any Error`,
-/// > when the `do` calls a `throws(ZMQError)` API and the catch clauses are not
-/// > exhaustive (`catch .again { }` alone). Add a final `catch { throw error }`, or make
-/// > the enclosing function `throws(ZMQError)`, until the fixed compiler ships.
+/// > Note: Swift 6.3.1 has a compiler bug (swiftlang/swift#89787) that crashes the
+/// > compiler on a `do`/`catch` inside a `for` loop (and some other loops), in a
+/// > function that throws `any Error`, when the `do` calls a `throws(ZMQError)` API and
+/// > the catch clauses are not exhaustive (`catch .again { continue }` alone). Add a
+/// > final `catch { throw error }`, or make the enclosing function `throws(ZMQError)`,
+/// > until the fixed compiler ships.
 public struct ZMQError: Error, Sendable, Hashable, RawRepresentable, CustomStringConvertible {
     /// The error number, as returned by `zmq_errno()`.
     public let rawValue: Int32

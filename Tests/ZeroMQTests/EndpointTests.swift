@@ -1,3 +1,4 @@
+import CZeroMQ
 import Testing
 import ZeroMQ
 
@@ -229,5 +230,350 @@ struct EndpointTests {
         #expect(try pull.receiveString() == "before")
         try push.disconnect(endpoint)
         #expect(throws: ZMQError.again) { try push.send("after") }
+    }
+}
+
+// MARK: - The wrapper against raw libzmq
+
+/// Every documented endpoint form (zmq_tcp(7), zmq_ipc(7), zmq_inproc(7), zmq_pgm(7),
+/// zmq_tipc(7), zmq_vmci(7), zmq_udp(7)) is bound or connected twice, on fresh sockets
+/// of the same kind: once through `zmq_bind`/`zmq_connect` directly, once through
+/// ``Socket/bind(_:)``/``Socket/connect(_:)``. Both must succeed, or fail with the same
+/// code, except for the forms listed in `refusedOnPurpose`, which swift-zeromq refuses
+/// although libzmq takes them.
+///
+/// In the forms, `{port}` is a loopback tcp port that a socket of the test holds bound
+/// (from a wildcard bind), `{port+65536}` is that number plus 65536 (which libzmq
+/// truncates to `{port}`), `{n}` a number unique in the process and `{ipc}` the
+/// process's ipc directory.
+@Suite("Endpoints agree with libzmq")
+struct EndpointDifferentialTests {
+    enum Operation: String, Sendable { case bind, connect }
+
+    /// The kinds of socket the forms are tried on: PAIR for the unicast transports,
+    /// PUB and SUB for the multicast ones.
+    enum Kind: String, Sendable { case pair, pub, sub }
+
+    struct Form: Sendable, CustomStringConvertible {
+        var endpoint: String
+        var operations: [Operation]
+        var kinds: [Kind] = [.pair]
+        var ipv6 = false
+
+        var description: String { endpoint }
+    }
+
+    enum Outcome: Equatable, CustomStringConvertible {
+        case succeeded
+        case failed(Int32)
+
+        var description: String {
+            switch self {
+            case .succeeded: "success"
+            case .failed(let code): "error \(code) (\(String(cString: zmq_strerror(code))))"
+            }
+        }
+    }
+
+    private static let both: [Operation] = [.bind, .connect]
+
+    #if os(Linux)
+    private static let loopbackInterface = "lo"
+    #else
+    private static let loopbackInterface = "lo0"
+    #endif
+
+    /// tcp, from zmq_tcp(7): an interface (IPv4, IPv6, name or `*`) and a port (a number
+    /// or `*`) to bind; a peer (IP address or DNS name) and port to connect to, with an
+    /// optional source address before a `;`.
+    static let tcpForms: [Form] = [
+        Form(endpoint: "tcp://127.0.0.1:*", operations: both),
+        Form(endpoint: "tcp://127.0.0.1:0", operations: [.bind]),
+        Form(endpoint: "tcp://127.0.0.1:{port}", operations: both),
+        Form(endpoint: "tcp://*:*", operations: both),
+        Form(endpoint: "tcp://*:0", operations: both),
+        Form(endpoint: "tcp://[::1]:*", operations: both, ipv6: true),
+        Form(endpoint: "tcp://[::1]:0", operations: [.bind], ipv6: true),
+        Form(endpoint: "tcp://[::1]:{port}", operations: both, ipv6: true),
+        Form(endpoint: "tcp://::1:*", operations: [.bind], ipv6: true),
+        Form(endpoint: "tcp://[::1]:*", operations: [.bind], ipv6: false),
+        Form(endpoint: "tcp://\(loopbackInterface):*", operations: both),
+        Form(endpoint: "tcp://\(loopbackInterface):{port}", operations: both),
+        Form(endpoint: "tcp://no-such-interface0:*", operations: [.bind]),
+        Form(endpoint: "tcp://localhost:{port}", operations: both),
+        Form(endpoint: "tcp://localhost:*", operations: both),
+        // An address that is not this machine's (TEST-NET-1, RFC 5737).
+        Form(endpoint: "tcp://192.0.2.1:*", operations: [.bind]),
+        Form(endpoint: "tcp://192.0.2.1:{port}", operations: [.connect]),
+        // A source address to connect from.
+        Form(endpoint: "tcp://127.0.0.1:0;127.0.0.1:{port}", operations: [.connect]),
+        Form(endpoint: "tcp://127.0.0.1:*;127.0.0.1:{port}", operations: [.connect]),
+        Form(endpoint: "tcp://\(loopbackInterface):0;localhost:{port}", operations: [.connect]),
+        Form(endpoint: "tcp://\(loopbackInterface):*;127.0.0.1:{port}", operations: [.connect]),
+        Form(endpoint: "tcp://127.0.0.1:0;localhost:{port}", operations: [.connect]),
+        Form(endpoint: "tcp://[::1]:0;[::1]:{port}", operations: [.connect], ipv6: true),
+        Form(endpoint: "tcp://;127.0.0.1:{port}", operations: [.connect]),
+        Form(endpoint: "tcp://*:0;127.0.0.1:{port}", operations: [.connect]),
+        Form(endpoint: "tcp://127.0.0.1:0;127.0.0.1:*", operations: [.connect]),
+        // Malformed.
+        Form(endpoint: "tcp://127.0.0.1", operations: both),
+        Form(endpoint: "tcp://127.0.0.1:", operations: both),
+        Form(endpoint: "tcp://127.0.0.1:http", operations: both),
+        Form(endpoint: "tcp:/127.0.0.1:{port}", operations: both),
+        Form(endpoint: "", operations: both),
+        Form(endpoint: "foo://x", operations: both),
+    ]
+
+    /// ipc, from zmq_ipc(7), and inproc, from zmq_inproc(7).
+    static let localForms: [Form] = {
+        var forms = [
+            Form(endpoint: "ipc://{ipc}/{n}", operations: both),
+            Form(endpoint: "ipc://*", operations: [.bind]),
+            Form(endpoint: "ipc:///no-such-directory-{n}/socket", operations: both),
+            Form(endpoint: "ipc://{ipc}/" + String(repeating: "p", count: 200), operations: both),
+            Form(endpoint: "ipc://", operations: both),
+            Form(endpoint: "inproc://differential-{n}", operations: both),
+            Form(endpoint: "inproc://#{n}", operations: both),
+            Form(endpoint: "inproc://", operations: both),
+        ]
+        #if os(Linux)
+        forms.append(Form(endpoint: "ipc://@swift-zeromq-differential-{n}", operations: both))
+        #endif
+        return forms
+    }()
+
+    /// pgm and epgm, from zmq_pgm(7): `interface;multicast-address:port`, where the `;`
+    /// separates the interface, not a source address. PUB and SUB only.
+    static let multicastForms: [Form] = [
+        Form(endpoint: "epgm://127.0.0.1;239.192.1.1:{port}", operations: both, kinds: [.pub, .sub, .pair]),
+        Form(endpoint: "pgm://127.0.0.1;239.192.1.1:{port}", operations: both, kinds: [.pub, .sub]),
+        Form(endpoint: "epgm://\(loopbackInterface);239.192.1.1:{port}", operations: both, kinds: [.pub, .sub]),
+        Form(endpoint: "epgm://127.0.0.1;127.0.0.1:{port}", operations: both, kinds: [.pub, .sub]),
+        Form(endpoint: "epgm://127.0.0.1;239.192.1.1:*", operations: both, kinds: [.pub, .sub]),
+    ]
+
+    /// tipc, from zmq_tipc(7), vmci, from zmq_vmci(7), and udp, from zmq_udp(7) (which
+    /// only the draft RADIO and DISH sockets can use).
+    static let otherForms: [Form] = [
+        Form(endpoint: "tipc://{{port},0,0}", operations: [.bind]),
+        Form(endpoint: "tipc://{{port},0,100}", operations: [.bind]),
+        Form(endpoint: "tipc://{{port},50}", operations: [.connect]),
+        Form(endpoint: "vmci://*:{port}", operations: [.bind]),
+        Form(endpoint: "vmci://1:{port}", operations: [.connect]),
+        Form(endpoint: "udp://127.0.0.1:{port}", operations: both),
+        Form(endpoint: "udp://*:{port}", operations: [.bind]),
+    ]
+
+    /// Forms that swift-zeromq refuses with ``ZMQError/invalidArgument`` where libzmq
+    /// does something else, each with the reason the error gives and why.
+    static let refusedOnPurpose: [(form: Form, reason: String, why: String)] = [
+        (
+            Form(endpoint: "tcp://127.0.0.1:0", operations: [.connect]),
+            "port 0 can only be bound", "libzmq accepts it, and then connects to a port nothing listens on"
+        ),
+        (
+            Form(endpoint: "tcp://127.0.0.1:0;127.0.0.1:0", operations: [.connect]),
+            "port 0 can only be bound", "the same after a source address"
+        ),
+        (
+            Form(endpoint: "tcp://127.0.0.1:{port+65536}", operations: both),
+            "is out of range", "libzmq truncates the port to 16 bits: this binds or connects to {port}"
+        ),
+        (
+            Form(endpoint: "tcp://:{port}", operations: both),
+            "has no host", "libzmq's connect accepts an empty host; its bind fails with ENODEV"
+        ),
+        (
+            Form(endpoint: "tcp://127.0.0.1:{port};", operations: [.connect]),
+            "has no host or no port", "no destination: libzmq accepts it, and then never connects"
+        ),
+        (
+            Form(endpoint: "tcp://127.0.0.1;127.0.0.1:{port}", operations: [.connect]),
+            "source address '127.0.0.1' is not host:port",
+            "a source without a port: libzmq accepts it, and then never connects"
+        ),
+        (
+            Form(endpoint: "tcp://localhost:0;127.0.0.1:{port}", operations: [.connect]),
+            "source host 'localhost' is neither an IP address nor a network interface",
+            "libzmq does not resolve names for the source: it accepts it, and then never connects"
+        ),
+        (
+            Form(endpoint: "tcp://127.0.0.1:{port+65536};127.0.0.1:{port}", operations: [.connect]),
+            "source port", "libzmq truncates the source port to 16 bits"
+        ),
+        (
+            Form(endpoint: "tcp://127.0.0.1:0;127.0.0.1:*", operations: [.bind]),
+            "applies to connect only", "libzmq's bind ignores the source address and binds the destination"
+        ),
+        (
+            Form(endpoint: "tcp://127.0.0.1:0;127.0.0.1:{port}", operations: [.bind]),
+            "applies to connect only", "libzmq's bind ignores the source address and binds the destination"
+        ),
+    ]
+
+    // MARK: Running a form
+
+    /// A port that stays bound while the test runs.
+    private final class HeldPort {
+        let context: Context
+        let socket: PullSocket
+        let port: Int
+
+        init() throws {
+            context = try makeContext()
+            socket = try PullSocket(context)
+            let endpoint = try socket.bind("tcp://127.0.0.1:*")
+            port = try #require(Int(endpoint.split(separator: ":").last ?? ""))
+        }
+    }
+
+    private func expand(_ endpoint: String, port: Int) -> String {
+        endpoint
+            .replacing("{port+65536}", with: String(port + 65536))
+            .replacing("{port}", with: String(port))
+            .replacing("{n}", with: String(uniqueNumber()))
+            .replacing("{ipc}", with: ipcDirectory)
+    }
+
+    private static func rawType(_ kind: Kind) -> Int32 {
+        switch kind {
+        case .pair: ZMQ_PAIR
+        case .pub: ZMQ_PUB
+        case .sub: ZMQ_SUB
+        }
+    }
+
+    /// `zmq_bind` or `zmq_connect` on a fresh socket of a fresh context, terminated
+    /// before returning so that nothing stays bound.
+    private func rawOutcome(_ endpoint: String, _ operation: Operation, _ kind: Kind, ipv6: Bool) throws -> Outcome {
+        let context = try #require(zmq_ctx_new())
+        defer { zmq_ctx_term(context) }
+        let socket = try #require(zmq_socket(context, Self.rawType(kind)))
+        defer { zmq_close(socket) }
+        var zero: Int32 = 0
+        #expect(zmq_setsockopt(socket, ZMQ_LINGER, &zero, MemoryLayout<Int32>.size) == 0)
+        var one: Int32 = 1
+        if ipv6 { #expect(zmq_setsockopt(socket, ZMQ_IPV6, &one, MemoryLayout<Int32>.size) == 0) }
+        let rc = operation == .bind ? zmq_bind(socket, endpoint) : zmq_connect(socket, endpoint)
+        return rc == 0 ? .succeeded : .failed(zmq_errno())
+    }
+
+    /// ``Socket/bind(_:)`` or ``Socket/connect(_:)`` on a fresh socket of a fresh context,
+    /// terminated before returning.
+    private func wrapperOutcome(
+        _ endpoint: String, _ operation: Operation, _ kind: Kind, ipv6: Bool
+    ) throws -> (Outcome, ZMQError?) {
+        switch kind {
+        case .pair: try wrapperOutcome(PairSocket.self, endpoint, operation, ipv6: ipv6)
+        case .pub: try wrapperOutcome(PubSocket.self, endpoint, operation, ipv6: ipv6)
+        case .sub: try wrapperOutcome(SubSocket.self, endpoint, operation, ipv6: ipv6)
+        }
+    }
+
+    private func wrapperOutcome<SocketKind>(
+        _: Socket<SocketKind>.Type, _ endpoint: String, _ operation: Operation, ipv6: Bool
+    ) throws -> (Outcome, ZMQError?) {
+        let context = try makeContext()
+        defer { context.terminate() }
+        let socket = try Socket<SocketKind>(context)
+        defer { socket.close() }
+        if ipv6 { try socket.setOption(.ipv6, true) }
+        do throws(ZMQError) {
+            switch operation {
+            case .bind: try socket.bind(endpoint)
+            case .connect: try socket.connect(endpoint)
+            }
+            return (.succeeded, nil)
+        } catch {
+            return (.failed(error.code), error)
+        }
+    }
+
+    /// Tries every form both ways, expects the same outcome, and returns libzmq's
+    /// outcomes by endpoint form.
+    @discardableResult
+    private func expectAgreement(
+        _ forms: [Form], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> [(form: String, kind: Kind, outcome: Outcome)] {
+        let held = try HeldPort()
+        var outcomes: [(form: String, kind: Kind, outcome: Outcome)] = []
+        for form in forms {
+            for kind in form.kinds {
+                for operation in form.operations {
+                    let endpoint = expand(form.endpoint, port: held.port)
+                    let raw = try rawOutcome(endpoint, operation, kind, ipv6: form.ipv6)
+                    outcomes.append((form.endpoint, kind, raw))
+                    let (wrapped, error) = try wrapperOutcome(endpoint, operation, kind, ipv6: form.ipv6)
+                    #expect(
+                        wrapped == raw,
+                        "\(operation) \(endpoint) on \(kind.rawValue): libzmq \(raw), swift-zeromq \(wrapped)",
+                        sourceLocation: sourceLocation)
+                    if let error {
+                        #expect(
+                            error.description.hasPrefix("\(operation) \(endpoint): "), "\(error)",
+                            sourceLocation: sourceLocation)
+                    }
+                }
+            }
+        }
+        return outcomes
+    }
+
+    // MARK: Tests
+
+    @Test("tcp forms: IPv4, IPv6, interfaces, DNS names, wildcards, source addresses")
+    func tcp() throws {
+        try expectAgreement(Self.tcpForms)
+    }
+
+    @Test("ipc and inproc forms: paths, ipc://*, the abstract namespace, names")
+    func local() throws {
+        try expectAgreement(Self.localForms)
+    }
+
+    @Test("pgm and epgm forms, where ';' separates the interface")
+    func multicast() throws {
+        // Both paths must agree whether or not this libzmq has pgm; what they agree on
+        // depends on it.
+        let outcomes = try expectAgreement(Self.multicastForms)
+        for (form, kind, outcome) in outcomes {
+            if !LibZMQ.has(.pgm) {
+                #expect(outcome == .failed(CZMQ_EPROTONOSUPPORT), "\(form) without pgm: \(outcome)")
+            } else if kind == .pair {
+                #expect(outcome == .failed(CZMQ_ENOCOMPATPROTO), "\(form) on PAIR: \(outcome)")
+            }
+        }
+    }
+
+    @Test("tipc, vmci and udp forms")
+    func other() throws {
+        let outcomes = try expectAgreement(Self.otherForms)
+        for (form, _, outcome) in outcomes where form.hasPrefix("tipc:") && !LibZMQ.has(.tipc) {
+            #expect(outcome == .failed(CZMQ_EPROTONOSUPPORT), "\(form) without tipc: \(outcome)")
+        }
+        for (form, _, outcome) in outcomes where form.hasPrefix("udp:") {
+            // udp carries only the draft RADIO and DISH sockets.
+            #expect(
+                outcome == .failed(CZMQ_ENOCOMPATPROTO) || outcome == .failed(CZMQ_EPROTONOSUPPORT),
+                "\(form): \(outcome)")
+        }
+    }
+
+    @Test("forms refused on purpose are invalidArgument, with a reason, where libzmq says nothing or else")
+    func refused() throws {
+        let held = try HeldPort()
+        for (form, reason, why) in Self.refusedOnPurpose {
+            for operation in form.operations {
+                let endpoint = expand(form.endpoint, port: held.port)
+                let raw = try rawOutcome(endpoint, operation, .pair, ipv6: false)
+                // Listed because libzmq does not refuse it the same way.
+                #expect(raw != .failed(EINVAL), "\(operation) \(endpoint): libzmq refuses it too; \(why)")
+                let (wrapped, error) = try wrapperOutcome(endpoint, operation, .pair, ipv6: false)
+                #expect(wrapped == .failed(EINVAL), "\(operation) \(endpoint): \(wrapped); \(why)")
+                let description = error?.description ?? ""
+                #expect(description.hasPrefix("\(operation) \(endpoint): "), "\(description)")
+                #expect(description.contains(reason), "\(description)")
+            }
+        }
     }
 }

@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=.build-docs
 graphs="$scratch/symbol-graphs"
-rm -rf "$graphs" && mkdir -p "$graphs"
+# Not emptied first: an up-to-date build writes no new graphs, and each build
+# overwrites the ones it writes.
+mkdir -p "$graphs"
 swift build --scratch-path "$scratch" --target ZeroMQ \
     -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$graphs"
 docc=$(command -v docc || xcrun --find docc 2>/dev/null || true)

@@ -341,7 +341,7 @@ extension Message: Sendable {}
 // MARK: - Parts of a multipart message
 
 /// A value that can be one part of a multipart message sent with
-/// ``Socket/sendMultipart(_:)-([any MessagePart])``, so that parts of different types
+/// `Socket.sendMultipart(_:)`, so that parts of different types
 /// go in one call: a ``Message``, a `String` or `Substring` (its UTF-8 bytes), or an
 /// `[UInt8]` or `ArraySlice<UInt8>`.
 ///

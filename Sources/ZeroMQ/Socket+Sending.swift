@@ -18,7 +18,10 @@ extension Socket where Kind: SendingSocketType {
     ///
     /// If `message` is not used after the call, its bytes pass to libzmq without a copy;
     /// otherwise libzmq sends a copy that shares the same bytes, and `message` stays as
-    /// it was.
+    /// it was. Whether a variable counts as used afterwards is the optimizer's call (a
+    /// debug build keeps it alive to the end of its scope); write
+    /// `send(consume message)` to hand it over in every build, so that a zero-copy
+    /// message's deallocator does not wait for the variable.
     ///
     /// - Throws: ``ZMQError/again`` when `ZMQ_SNDTIMEO` passes, ``ZMQError/invalidState``
     ///   when the socket's pattern forbids sending now (a REQ sending twice),
@@ -261,7 +264,7 @@ extension Socket where Kind: SendingSocketType {
     /// try router.sendMultipart([request[0], reply])
     /// ```
     ///
-    /// Messages are sent without copying their bytes, like ``sendMultipart(_:)-([Message])``;
+    /// Messages are sent without copying their bytes, like `sendMultipart(_:)` of `[Message]`;
     /// other parts are copied by libzmq. What a failure leaves behind is the same.
     ///
     /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.

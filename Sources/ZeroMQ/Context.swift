@@ -191,12 +191,12 @@ public final class Context: @unchecked Sendable {
 // MARK: - Sockets
 
 extension Context {
-    /// Creates a libzmq socket in this context with `linger`, unless the context is
-    /// shut down, and records it as open.
+    /// Creates a libzmq socket in this context with ``defaultLinger``, unless the
+    /// context is shut down, and records it as open.
     ///
     /// The state lock is held across `zmq_socket` so that ``terminate()`` can never
     /// free the context while a socket is being created in it.
-    func openSocket(type: Int32, kindName: String, linger: Timeout) throws(ZMQError) -> UnsafeMutableRawPointer {
+    func openSocket(type: Int32, kindName: String) throws(ZMQError) -> UnsafeMutableRawPointer {
         let result: Result<UnsafeMutableRawPointer, ZMQError> = state.withLock { state in
             guard state.phase == .running else {
                 return .failure(
@@ -207,9 +207,9 @@ extension Context {
             guard let socket = zmq_socket(handle, type) else {
                 return .failure(.last("socket", target: kindName))
             }
-            var milliseconds = linger.milliseconds
+            var milliseconds = defaultLinger.milliseconds
             if zmq_setsockopt(socket, ZMQ_LINGER, &milliseconds, MemoryLayout<Int32>.size) != 0 {
-                let error = ZMQError.last("setsockopt", target: "ZMQ_LINGER = \(linger)")
+                let error = ZMQError.last("setsockopt", target: "ZMQ_LINGER = \(defaultLinger)")
                 zmq_close(socket)
                 return .failure(error)
             }

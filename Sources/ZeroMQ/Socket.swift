@@ -63,7 +63,7 @@ public final class Socket<Kind: SocketTypeProtocol> {
     ///
     /// The corresponding C function is `zmq_socket`.
     public init(_ context: Context) throws(ZMQError) {
-        let handle = try context.openSocket(type: Kind.rawValue, kindName: Kind.name, linger: context.defaultLinger)
+        let handle = try context.openSocket(type: Kind.rawValue, kindName: Kind.name)
         self.handle = handle
         self.scratch = .empty()
         self.context = context

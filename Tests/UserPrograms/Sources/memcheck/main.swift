@@ -100,10 +100,13 @@ func main() throws(ZMQError) {
         let released = Flag()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
         buffer.initializeMemory(as: UInt8.self, repeating: 9)
-        try client.send(Message(bytesNoCopy: buffer, deallocator: .custom { buffer in
-            buffer.deallocate()
-            released.set()
-        }))
+        try client.send(
+            Message(
+                bytesNoCopy: buffer,
+                deallocator: .custom { buffer in
+                    buffer.deallocate()
+                    released.set()
+                }))
         check(try server.receive().allSatisfy { $0 == 9 }, "zero-copy bytes")
         try client.send(Message(noCopy: large))
         check(try server.receiveBytes() == large, "noCopy array")

@@ -30,6 +30,15 @@ import Darwin
 /// between threads: create it inside the task that uses it, or hand it over with
 /// `sending`.
 ///
+/// The blocking operations (`send`, `receive` and the rest) block the calling thread
+/// until they complete or the socket's send or receive timeout passes. In a Swift
+/// task, that thread belongs to the cooperative pool, which has one thread per core: tasks blocked in `receive()` can occupy every thread of it, and then no
+/// other task runs, including the one that would send them their message. Until
+/// there is an async API, run blocking loops on threads of their own (Foundation's
+/// `Thread`, or a pthread), or use the non-blocking forms (`tryReceive()`) with a
+/// sleep between attempts, and set ``SocketOption/receiveTimeout`` so that a blocked
+/// task frees its thread in bounded time.
+///
 /// ### Lifetime
 /// A socket keeps its ``context`` alive. ``close()`` closes it explicitly, and
 /// `deinit` closes it if it is still open; any use after closing throws

@@ -20,9 +20,11 @@ build: deps
 demo: deps
 	$(SWIFT) run $(SWIFT_FLAGS) zmq-demo
 
-## Runs the test suite against real libzmq sockets (a few minutes at most).
+## Runs the test suite against real libzmq sockets, then the user programs below
+## (a few minutes at most).
 test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
+	@bash scripts/user-programs.sh
 
 ## Programs that send and end, each in its own process, in a package that depends on
 ## this one (Tests/UserPrograms): counts what their receivers got (about a minute).

@@ -27,7 +27,8 @@ import Darwin
 ///
 /// `Message` is not `Sendable` (libzmq's reference counting of shared messages is not
 /// safe under concurrent copies), but a message can be handed to another task or
-/// thread with `sending`.
+/// thread with `sending`. Received messages are `sending` results, so a message just
+/// received can move to another task while its socket stays.
 public struct Message {
     @usableFromInline
     var storage: MessageStorage

@@ -302,9 +302,9 @@ struct EndpointDifferentialTests {
         Form(endpoint: "tcp://no-such-interface0:*", operations: [.bind]),
         Form(endpoint: "tcp://localhost:{port}", operations: both),
         Form(endpoint: "tcp://localhost:*", operations: both),
-        // An address that is not this machine's (TEST-NET-1, RFC 5737).
+        // An address that is not this machine's (TEST-NET-1, RFC 5737), bound only:
+        // a connect would send to it.
         Form(endpoint: "tcp://192.0.2.1:*", operations: [.bind]),
-        Form(endpoint: "tcp://192.0.2.1:{port}", operations: [.connect]),
         // A source address to connect from.
         Form(endpoint: "tcp://127.0.0.1:0;127.0.0.1:{port}", operations: [.connect]),
         Form(endpoint: "tcp://127.0.0.1:*;127.0.0.1:{port}", operations: [.connect]),
@@ -343,13 +343,15 @@ struct EndpointDifferentialTests {
     }()
 
     /// pgm and epgm, from zmq_pgm(7): `interface;multicast-address:port`, where the `;`
-    /// separates the interface, not a source address. PUB and SUB only.
+    /// separates the interface, not a source address. PUB, SUB, XPUB and XSUB only.
     static let multicastForms: [Form] = [
-        Form(endpoint: "epgm://127.0.0.1;239.192.1.1:{port}", operations: both, kinds: [.pub, .sub, .pair]),
-        Form(endpoint: "pgm://127.0.0.1;239.192.1.1:{port}", operations: both, kinds: [.pub, .sub]),
-        Form(endpoint: "epgm://\(loopbackInterface);239.192.1.1:{port}", operations: both, kinds: [.pub, .sub]),
-        Form(endpoint: "epgm://127.0.0.1;127.0.0.1:{port}", operations: both, kinds: [.pub, .sub]),
-        Form(endpoint: "epgm://127.0.0.1;239.192.1.1:*", operations: both, kinds: [.pub, .sub]),
+        // Valid forms, on a kind that cannot use multicast: refused before libzmq
+        // allocates anything. On PUB and SUB they are left out on purpose: they would
+        // send PGM packets to the group address, which is not this machine's to send
+        // to, and libzmq 4.3.4 leaks what it allocated for a pgm endpoint it then
+        // refuses (LeakSanitizer reports it, for raw zmq_connect as for this package).
+        Form(endpoint: "epgm://127.0.0.1;239.192.1.1:{port}", operations: both, kinds: [.pair]),
+        Form(endpoint: "pgm://127.0.0.1;239.192.1.1:{port}", operations: both, kinds: [.pair]),
     ]
 
     /// tipc, from zmq_tipc(7), vmci, from zmq_vmci(7), and udp, from zmq_udp(7) (which
@@ -539,7 +541,8 @@ struct EndpointDifferentialTests {
         for (form, kind, outcome) in outcomes {
             if !LibZMQ.has(.pgm) {
                 #expect(outcome == .failed(CZMQ_EPROTONOSUPPORT), "\(form) without pgm: \(outcome)")
-            } else if kind == .pair {
+            } else {
+                #expect(kind == .pair)
                 #expect(outcome == .failed(CZMQ_ENOCOMPATPROTO), "\(form) on PAIR: \(outcome)")
             }
         }

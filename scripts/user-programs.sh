@@ -71,8 +71,10 @@ scenario "top-level: 100 small and 20 MiB, then the end"        101 exit-top-lev
 scenario "top-level: 100 small and 20 MiB, push.close()"        101 exit-top-level 100 $((20 * MiB)) close
 scenario "top-level: 100 small and 20 MiB, context.close()"     101 exit-top-level 100 $((20 * MiB)) context-close
 times=$((runs * 3)) scenario "top-level: a ventilator's one start message" 1 exit-top-level 1 0
+scenario "async top-level: 100 small, 20 MiB from a task"       101 exit-async 100 $((20 * MiB))
 scenario "@main: 100 small and 20 MiB, then the end"            101 exit-main 100 $((20 * MiB))
 dead_peer "top-level: no peer, then the end"                    exit-top-level 10 $MiB
+dead_peer "async top-level: no peer, then the end"              exit-async 10 $MiB
 dead_peer "@main: no peer, then the end"                        exit-main 10 $MiB
 
 if [ "$failures" -ne 0 ]; then

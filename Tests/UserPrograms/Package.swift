@@ -17,6 +17,8 @@ let package = Package(
         // A sender written as top-level code: its context and socket are globals, which
         // Swift never releases.
         .executableTarget(name: "exit-top-level", dependencies: [zeroMQ]),
+        // A sender in async top-level code, with a socket in a task.
+        .executableTarget(name: "exit-async", dependencies: [zeroMQ]),
         // The same sender inside @main, with its sockets in locals.
         .executableTarget(name: "exit-main", dependencies: [zeroMQ]),
         // Every call across the C boundary, for valgrind's memcheck (`make sanitize`).

@@ -9,8 +9,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "swift-zeromq",
-    // Linux is where it is built and tested; on Apple platforms, `Mutex` (used by
-    // `Context`) needs these versions.
+    // Linux is where it is built and tested; on Apple platforms, `Mutex` (used by the
+    // benchmark and the tests) needs these versions.
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),

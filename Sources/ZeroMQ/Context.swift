@@ -1,5 +1,4 @@
 import CZeroMQ
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +40,7 @@ import Darwin
 public final class Context: @unchecked Sendable {
     // @unchecked Sendable: a libzmq context is thread-safe (zmq_ctx_* and
     // zmq_socket may be called from any thread), and the only mutable Swift state,
-    // `state`, is protected by a Mutex.
+    // `state`, is protected by a lock.
 
     @usableFromInline
     let handle: UnsafeMutableRawPointer
@@ -52,7 +51,7 @@ public final class Context: @unchecked Sendable {
     /// The process that created the context: a forked child must not terminate it.
     private let creator = getpid()
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         enum Phase { case running, shutDown, terminated }
@@ -277,7 +276,7 @@ private struct SocketOwner: @unchecked Sendable {
 /// as czmq does at exit.
 private enum ExitHandler {
     /// The contexts alive now, held weakly, by identity.
-    static let contexts = Mutex<[ObjectIdentifier: WeakContext]>([:])
+    static let contexts = Locked<[ObjectIdentifier: WeakContext]>([:])
 
     struct WeakContext {
         weak var context: Context?

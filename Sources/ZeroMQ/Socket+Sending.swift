@@ -198,8 +198,8 @@ extension Socket where Kind: SendingSocketType {
     ///   context was shut down (``ZMQError/contextTerminated``). The socket is then
     ///   good only for closing, and the unfinished message is never delivered.
     ///
-    /// libzmq offers no way to take back the parts already queued, so no binding can
-    /// promise more; pyzmq's `send_multipart` behaves the same.
+    /// libzmq offers no way to take back the parts already queued; pyzmq's
+    /// `send_multipart` leaves them the same way.
     ///
     /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.
     public func sendMultipart(_ parts: [Message]) throws(ZMQError) {
@@ -264,8 +264,8 @@ extension Socket where Kind: SendingSocketType {
     /// try router.sendMultipart([request[0], reply])
     /// ```
     ///
-    /// Messages are sent without copying their bytes, like `sendMultipart(_:)` of `[Message]`;
-    /// other parts are copied by libzmq. What a failure leaves behind is the same.
+    /// Messages are sent without copying their bytes, as by the `[Message]` form; other
+    /// parts are copied by libzmq. What a failure leaves behind is the same too.
     ///
     /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.
     public func sendMultipart(_ parts: [any MessagePart]) throws(ZMQError) {

@@ -60,7 +60,7 @@ extension Socket {
         let handle = try liveHandle("bind")
         try Endpoint.validate(endpoint, binding: true)
         if zmq_bind(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "bind", endpoint: endpoint, socket: Kind.name)
+            throw Endpoint.error(zmq_errno(), operation: "bind", endpoint: endpoint, socket: kind.name)
         }
         return (try? option(.lastEndpoint)) ?? endpoint
     }
@@ -75,7 +75,7 @@ extension Socket {
     public func unbind(_ endpoint: String) throws(ZMQError) {
         let handle = try liveHandle("unbind")
         if zmq_unbind(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "unbind", endpoint: endpoint, socket: Kind.name)
+            throw Endpoint.error(zmq_errno(), operation: "unbind", endpoint: endpoint, socket: kind.name)
         }
     }
 
@@ -93,7 +93,7 @@ extension Socket {
         let handle = try liveHandle("connect")
         try Endpoint.validate(endpoint, binding: false)
         if zmq_connect(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "connect", endpoint: endpoint, socket: Kind.name)
+            throw Endpoint.error(zmq_errno(), operation: "connect", endpoint: endpoint, socket: kind.name)
         }
     }
 
@@ -105,7 +105,7 @@ extension Socket {
     public func disconnect(_ endpoint: String) throws(ZMQError) {
         let handle = try liveHandle("disconnect")
         if zmq_disconnect(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "disconnect", endpoint: endpoint, socket: Kind.name)
+            throw Endpoint.error(zmq_errno(), operation: "disconnect", endpoint: endpoint, socket: kind.name)
         }
     }
 }

@@ -296,7 +296,7 @@ extension Socket where Kind: SendingSocketType {
     ) throws(ZMQError) -> Bool {
         guard !parts.isEmpty else {
             throw ZMQError(
-                EINVAL, operation: "sendMultipart", target: Kind.name,
+                EINVAL, operation: "sendMultipart", target: kind.name,
                 reason: "a multipart message needs at least one part")
         }
         var remaining = parts.count

@@ -47,7 +47,13 @@ extension Socket where Kind: SubscribingSocketType {
 
     private func changeSubscription(subscribe: Bool, _ prefix: [UInt8]) throws(ZMQError) {
         let operation: StaticString = subscribe ? "subscribe" : "unsubscribe"
-        if Kind.rawValue == ZMQ_XSUB {
+        guard kind.canSubscribe else {
+            // Only a DynamicSocket of another kind gets here; libzmq would say EINVAL.
+            throw ZMQError(
+                CZMQ_ENOTSUP, operation: operation.description, target: kind.name,
+                reason: "\(kind.name) sockets do not support \(operation)")
+        }
+        if kind == .xsub {
             // The subscription message, sent like any other (EINTR retried, errors
             // explained by the same path).
             let message = [subscribe ? 1 : 0] + prefix

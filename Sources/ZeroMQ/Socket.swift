@@ -63,6 +63,10 @@ public final class Socket<Kind: SocketTypeProtocol> {
     /// The context the socket belongs to; the socket keeps it alive.
     public let context: Context
 
+    /// The socket's kind: `Kind`'s for a typed socket, the one chosen at run time for a
+    /// ``DynamicSocket``.
+    public let kind: SocketKind
+
     /// Creates a socket of this kind in `context`.
     ///
     /// The socket's linger is set to the context's ``Context/defaultLinger``.
@@ -71,11 +75,21 @@ public final class Socket<Kind: SocketTypeProtocol> {
     ///   ``ZMQError/tooManyOpenFiles`` when it has ``ContextOption/maxSockets`` sockets.
     ///
     /// The corresponding C function is `zmq_socket`.
-    public init(_ context: Context) throws(ZMQError) {
-        let handle = try context.openSocket(type: Kind.rawValue, kindName: Kind.name)
+    public convenience init(_ context: Context) throws(ZMQError) {
+        try self.init(context: context, kind: SocketKind(Kind.self))
+    }
+
+    init(context: Context, kind: SocketKind) throws(ZMQError) {
+        guard kind.rawValue != SocketType.Dynamic.rawValue else {
+            throw ZMQError(
+                EINVAL, operation: "socket", target: "DynamicSocket",
+                reason: "a DynamicSocket needs its kind: DynamicSocket(context, kind: .pub)")
+        }
+        let handle = try context.openSocket(type: kind.rawValue, kindName: kind.name)
         self.handle = handle
         self.scratch = .empty()
         self.context = context
+        self.kind = kind
         if !context.adopt(handle, by: self) {
             // Context.close(linger:) closed it between the two calls.
             self.handle = nil
@@ -123,13 +137,35 @@ public final class Socket<Kind: SocketTypeProtocol> {
     @inlinable
     @inline(__always)
     func liveHandle(_ operation: StaticString) throws(ZMQError) -> UnsafeMutableRawPointer {
-        guard let handle else { throw ZMQError.closed(operation, socket: Kind.name) }
+        guard let handle else { throw ZMQError.closed(operation, socket: kind.name) }
         return handle
     }
 }
 
 @available(*, unavailable, message: "A libzmq socket is not thread-safe; hand it over with 'sending'")
 extension Socket: Sendable {}
+
+extension Socket where Kind == SocketType.Dynamic {
+    /// Creates a socket of a kind chosen at run time.
+    ///
+    /// ```swift
+    /// let socket = try DynamicSocket(context, kind: SocketKind(name: "PULL"))
+    /// ```
+    ///
+    /// - Throws: as the typed sockets' initialiser does.
+    ///
+    /// The corresponding C function is `zmq_socket`.
+    public convenience init(_ context: Context, kind: SocketKind) throws(ZMQError) {
+        try self.init(context: context, kind: kind)
+    }
+
+    /// Not a way to make a dynamic socket: it needs its kind. Deprecated so that the
+    /// compiler says so; it throws ``ZMQError/invalidArgument``.
+    @available(*, deprecated, message: "a DynamicSocket needs its kind: DynamicSocket(context, kind: .pub)")
+    public convenience init(_ context: Context) throws(ZMQError) {
+        try self.init(context: context, kind: SocketKind(SocketType.Dynamic.self))
+    }
+}
 
 extension Socket: SocketHandleOwner {
     /// Called by ``Context/close(linger:)``, which closed the libzmq socket: later
@@ -141,7 +177,7 @@ extension Socket: SocketHandleOwner {
 
 extension Socket: CustomStringConvertible {
     public var description: String {
-        isClosed ? "Socket<\(Kind.name)>(closed)" : "Socket<\(Kind.name)>"
+        isClosed ? "Socket<\(kind.name)>(closed)" : "Socket<\(kind.name)>"
     }
 }
 
@@ -197,7 +233,7 @@ extension Socket {
                 continue
             }
             if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
-            throw ZMQError.failed(code, operation, socket: Kind.name)
+            throw ZMQError.failed(code, operation, socket: kind.name)
         }
     }
 }

@@ -111,6 +111,19 @@ public enum SocketType {
     }
 }
 
+extension SocketType {
+    /// The kind of ``DynamicSocket``: a socket whose kind is a value, chosen at run time.
+    ///
+    /// It conforms to every capability protocol, so a dynamic socket has the whole API;
+    /// an operation its ``Socket/kind`` cannot do throws ``ZMQError/notSupported``,
+    /// naming the kind and the operation. Its static `rawValue` (-1) and `name` stand
+    /// for no libzmq type: the socket's ``Socket/kind`` says what it is.
+    public enum Dynamic: SendingSocketType, SubscribingSocketType {
+        public static var rawValue: Int32 { -1 }
+        public static var name: String { "dynamic" }
+    }
+}
+
 /// An exclusive-pair socket (`ZMQ_PAIR`).
 public typealias PairSocket = Socket<SocketType.Pair>
 /// A publisher (`ZMQ_PUB`): send only.
@@ -135,3 +148,15 @@ public typealias PushSocket = Socket<SocketType.Push>
 public typealias PullSocket = Socket<SocketType.Pull>
 /// A raw TCP socket (`ZMQ_STREAM`).
 public typealias StreamSocket = Socket<SocketType.Stream>
+/// A socket whose kind is chosen at run time, from a ``SocketKind`` (made from a name
+/// such as `"PUB"`, or a C socket type):
+///
+/// ```swift
+/// let socket = try DynamicSocket(context, kind: SocketKind(name: arguments.type))
+/// ```
+///
+/// It has the API of every typed socket; what its kind cannot do throws
+/// ``ZMQError/notSupported``. Prefer the typed sockets, where the compiler rules out what
+/// a kind cannot do; use this one where the kind is data: a command-line tool, a broker
+/// configured at start, a list of sockets of mixed kinds.
+public typealias DynamicSocket = Socket<SocketType.Dynamic>

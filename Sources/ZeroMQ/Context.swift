@@ -59,6 +59,9 @@ public final class Context: @unchecked Sendable {
         /// The open sockets, by libzmq handle, with the `Socket` that owns each (held
         /// weakly: a socket's own `deinit` closes it and removes it from here).
         var sockets: [SocketHandle: SocketOwner] = [:]
+        /// What ``Context/close(linger:)`` runs before it closes any socket, by token.
+        var closeHooks: [Int: @Sendable () -> Void] = [:]
+        var nextHookToken = 0
     }
 
     /// Creates a context.
@@ -130,6 +133,13 @@ public final class Context: @unchecked Sendable {
     /// The corresponding C functions are `zmq_ctx_shutdown`, `zmq_close` for each
     /// socket, and `zmq_ctx_term`; pyzmq calls this `Context.destroy`.
     public func close(linger: Timeout? = nil) {
+        // First what must stop before its sockets close (a proxy's thread, a monitor),
+        // outside the lock: stopping closes sockets, which takes it.
+        let hooks = state.withLock { state in
+            defer { state.closeHooks = [:] }
+            return state.phase == .terminated ? [] : Array(state.closeHooks.values)
+        }
+        for hook in hooks { hook() }
         let needsTermination = state.withLock { state in
             guard state.phase != .terminated else { return false }
             state.phase = .terminated
@@ -240,6 +250,28 @@ extension Context {
                 _ = zmq_close(key.raw)
             }
         }
+    }
+}
+
+extension Context {
+    /// Registers `hook` to run when ``close(linger:)`` (or the exit handler) closes the
+    /// context, before any socket is closed: for what owns sockets on a thread of its
+    /// own, or must detach from a socket before either closes (a managed proxy, a socket
+    /// monitor). The hook runs at most once, on the thread that closes the context.
+    ///
+    /// - Returns: A token for ``removeCloseHook(_:)``.
+    func addCloseHook(_ hook: @escaping @Sendable () -> Void) -> Int {
+        state.withLock { state in
+            state.nextHookToken += 1
+            state.closeHooks[state.nextHookToken] = hook
+            return state.nextHookToken
+        }
+    }
+
+    /// Removes a hook that ``addCloseHook(_:)`` registered, once what it would stop has
+    /// stopped by itself.
+    func removeCloseHook(_ token: Int) {
+        _ = state.withLock { $0.closeHooks.removeValue(forKey: token) }
     }
 }
 

@@ -161,6 +161,7 @@ extension Socket where Kind == SocketType.Dynamic {
 
     /// Not a way to make a dynamic socket: it needs its kind. Deprecated so that the
     /// compiler says so; it throws ``ZMQError/invalidArgument``.
+    @_documentation(visibility: internal)
     @available(*, deprecated, message: "a DynamicSocket needs its kind: DynamicSocket(context, kind: .pub)")
     public convenience init(_ context: Context) throws(ZMQError) {
         try self.init(context: context, kind: SocketKind(SocketType.Dynamic.self))

@@ -26,14 +26,14 @@ import Darwin
 /// ```
 ///
 /// Items can be added (``add(_:events:token:)``, ``add(fileDescriptor:events:token:)``),
-/// changed (``update(_:events:)``) and removed (``remove(_:)``) between polls. Each item
+/// changed (``update(_:events:)``) and removed (``remove(_:)-(Token)``) between polls. Each item
 /// has a token, unique in the poller, that the results carry back: no index
 /// bookkeeping. A removed item never shows up in a later result.
 ///
 /// ### Allocation
 /// The poller keeps its `zmq_pollitem_t` array, and the results live in that same
 /// array, from one poll to the next: in the steady state, a poll allocates nothing on
-/// the Swift side. ``poll(timeout:)`` returns ``ReadyItems``, a view over that storage
+/// the Swift side. ``poll(timeout:)-(Timeout)`` returns ``ReadyItems``, a view over that storage
 /// that is valid until the next call that changes the poller (see ``ReadyItems``).
 /// libzmq's `zmq_poll` itself allocates its `pollfd` array on the heap when it polls
 /// more than 16 items (`ZMQ_POLLITEMS_DFLT`).
@@ -41,7 +41,7 @@ import Darwin
 /// ### Closed sockets
 /// The poller holds a strong reference to each socket it polls, so a socket cannot go
 /// away while it is in the poller. A socket that is closed while in it
-/// (``Socket/close()``, or ``Context/close(linger:)``) makes ``poll(timeout:)`` throw
+/// (``Socket/close()``, or ``Context/close(linger:)``) makes ``poll(timeout:)-(Timeout)`` throw
 /// ``ZMQError/notSocket`` naming the socket and its token, before libzmq is called,
 /// until it is removed: a closed socket is a bug that should not go unnoticed, and
 /// polling it would make libzmq read freed memory.

@@ -48,6 +48,9 @@ CASES=(
     "thr inproc 64|thr|inproc|64|8000000|copy"
     "thr inproc 1048576|thr|inproc|1048576|30000|copy"
     "thr tcp 1048576 zerocopy|thr|tcp|1048576|5000|zerocopy"
+    "poll tcp 64|poll|tcp|64|5000000|copy"
+    "poll ipc 64|poll|ipc|64|5000000|copy"
+    "poll inproc 64|poll|inproc|64|8000000|copy"
     "lat tcp 1|lat|tcp|1|20000|sync"
     "lat tcp 1024|lat|tcp|1024|20000|sync"
     "lat ipc 1|lat|ipc|1|20000|sync"
@@ -64,7 +67,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 run_one() { # impl test transport size count mode repeat
     local impl=$1 test=$2 transport=$3 size=$4 count=$5 mode=$6 repeat=$7 pin=() line
     if [ "$test" = lat ] && [ "$PIN_LAT" = 1 ]; then pin=(taskset -c 0); fi
-    if [ "$test" = thr ] && [ -n "$PIN_THR" ]; then pin=(taskset -c "$PIN_THR"); fi
+    if [ "$test" != lat ] && [ -n "$PIN_THR" ]; then pin=(taskset -c "$PIN_THR"); fi
     # zmq-bench ends by itself (timeouts, deadline); `timeout` is the last resort.
     if line=$(timeout -k 5 120 "${pin[@]}" "$BIN" "$test" --impl "$impl" --transport "$transport" \
         --size "$size" --count "$count" --mode "$mode" --deadline 100); then
@@ -106,7 +109,7 @@ for r in runs:
     if r.get("failed"):
         failures += 1
         continue
-    metric = r["msgs_per_s"] if r["test"] == "thr" else r["us"]
+    metric = r["us"] if r["test"] == "lat" else r["msgs_per_s"]
     values.setdefault(key, {}).setdefault(r["impl"], {})[r.get("repeat", len(values[key].get(r["impl"], {})))] = metric
 
 def rate(v):
@@ -138,7 +141,7 @@ for key in order:
     # which the machine's slow drift affects far less than a ratio of medians.
     pairs = sorted(s[r] / c[r] for r in c if r in s)
     ratio = statistics.median(pairs)
-    if test == "thr":
+    if test != "lat":
         goal, ok, cs, ss = "≥ 0.95", ratio >= 0.95, rate(mc), rate(ms)
     else:
         goal, ok, cs, ss = "≤ 1.05", ratio <= 1.05, f"{mc:.2f} us", f"{ms:.2f} us"
@@ -157,6 +160,7 @@ if zc in medians and cp in medians:
           f"C {paired(zc, cp, 'c'):.3f}  (goal: Swift > 1)")
 print()
 print("thr: messages/s, the receiver timing from its first message to its last (higher is better);")
+print("poll: thr through a poll of 16 PULL sockets, one fed and 15 idle (Swift: Poller, C: zmq_poll);")
 print("lat: half a REQ/REP round trip (lower is better). Swift/C: median over repeats of the ratio of")
 print("the two runs made back to back. Spread: (max - min) / 2 / median of one side's runs.")
 print(f"{len(runs) - failures} runs, {failures} failed, {elapsed // 60} min {elapsed % 60} s; "

@@ -192,6 +192,89 @@ static int reply_loop(void *socket, size_t size, long total) {
     return rc;
 }
 
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + ((long long)t.tv_nsec + 999999) / 1000000;
+}
+
+// zmq_poll, resumed after EINTR for the time that remains (as the Swift Poller does).
+static inline int poll_items(zmq_pollitem_t *items, int n, long timeout_ms) {
+    long long start = timeout_ms > 0 ? now_ms() : 0;
+    int ready;
+    while ((ready = zmq_poll(items, n, timeout_ms)) < 0 && zmq_errno() == EINTR) {
+        if (timeout_ms > 0) {
+            long long left = start + timeout_ms - now_ms();
+            timeout_ms = left > 0 ? (long)left : 0;
+            start = now_ms();
+        }
+    }
+    return ready;
+}
+
+// Binds CZB_POLL_IDLE PULL sockets to `endpoints` into `idle`; closes them on failure.
+static int bind_idle(void *context, const char *const *endpoints, void **idle) {
+    for (int i = 0; i < CZB_POLL_IDLE; i++) {
+        idle[i] = make_socket(context, ZMQ_PULL);
+        if (!idle[i] || zmq_bind(idle[i], endpoints[i]) != 0) {
+            if (idle[i]) fail("zmq_bind (idle)");
+            for (int j = 0; j <= i; j++) if (idle[j]) zmq_close(idle[j]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void close_idle(void **idle) {
+    for (int i = 0; i < CZB_POLL_IDLE; i++) zmq_close(idle[i]);
+}
+
+// Polls the idle sockets and `fed` (last) until `count` messages have arrived,
+// draining every readable socket with ZMQ_DONTWAIT receives.
+static int poll_loop(void *fed, void **idle, size_t size, long count, double *elapsed_s) {
+    zmq_pollitem_t items[CZB_POLL_IDLE + 1];
+    for (int i = 0; i < CZB_POLL_IDLE; i++) items[i] = (zmq_pollitem_t){idle[i], 0, ZMQ_POLLIN, 0};
+    items[CZB_POLL_IDLE] = (zmq_pollitem_t){fed, 0, ZMQ_POLLIN, 0};
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    long received = 0;
+    double start = 0;
+    int rc = 0;
+    while (rc == 0 && received < count) {
+        int ready = poll_items(items, CZB_POLL_IDLE + 1, CZB_TIMEOUT_MS);
+        if (ready < 0) {
+            rc = fail("zmq_poll");
+            break;
+        }
+        if (ready == 0) {
+            fprintf(stderr, "zmq-bench (c): nothing to receive within %d ms\n", CZB_TIMEOUT_MS);
+            rc = -1;
+            break;
+        }
+        for (int i = 0; rc == 0 && i < CZB_POLL_IDLE + 1; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            while (received < count) {
+                if (zmq_msg_recv(&msg, items[i].socket, ZMQ_DONTWAIT) < 0) {
+                    if (zmq_errno() == EINTR) continue;
+                    if (zmq_errno() != EAGAIN) rc = fail("zmq_msg_recv");
+                    break;
+                }
+                if (zmq_msg_size(&msg) != size) {
+                    fprintf(stderr, "zmq-bench (c): received %zu bytes, expected %zu\n", zmq_msg_size(&msg), size);
+                    rc = -1;
+                    break;
+                }
+                if (received++ == 0) start = now_s();
+            }
+        }
+    }
+    double end = now_s();
+    if (rc != 0) fprintf(stderr, "zmq-bench (c): failed after %ld of %ld messages\n", received, count);
+    zmq_msg_close(&msg);
+    *elapsed_s = end - start;
+    return rc;
+}
+
 static int check_released(long released, long expected) {
     if (released != expected) {
         fprintf(stderr, "zmq-bench (c): %ld zero-copy buffers released, expected %ld\n", released, expected);
@@ -237,6 +320,15 @@ void czb_bound_close(czb_bound *peer) {
 
 int czb_thr_receive(czb_bound *peer, size_t size, long count, double *elapsed_s) {
     return receive_loop(peer->socket, size, count, elapsed_s);
+}
+
+int czb_poll_receive(czb_bound *peer, const char *const *idle_endpoints, size_t size, long count,
+                     double *elapsed_s) {
+    void *idle[CZB_POLL_IDLE];
+    if (bind_idle(peer->context, idle_endpoints, idle) != 0) return -1;
+    int rc = poll_loop(peer->socket, idle, size, count, elapsed_s);
+    close_idle(idle);
+    return rc;
 }
 
 int czb_lat_request(czb_bound *peer, size_t size, long count, long warmup, double *elapsed_s) {
@@ -323,7 +415,7 @@ static void *lat_replier_thread(void *argument) {
 }
 
 static int run_inproc(int bound_type, void *(*peer_main)(void *), size_t size, long count, long warmup,
-                      int zerocopy, double *elapsed_s) {
+                      int zerocopy, const char *const *idle_endpoints, double *elapsed_s) {
     static const char endpoint[] = "inproc://zmq-bench";
     void *context = zmq_ctx_new();
     if (!context) return fail("zmq_ctx_new");
@@ -338,18 +430,27 @@ static int run_inproc(int bound_type, void *(*peer_main)(void *), size_t size, l
         term(context);
         return rc;
     }
+    void *idle[CZB_POLL_IDLE];
+    if (idle_endpoints && bind_idle(context, idle_endpoints, idle) != 0) {
+        zmq_close(socket);
+        term(context);
+        return -1;
+    }
     atomic_long released = 0;
     struct inproc_peer peer = {context, endpoint, size, bound_type == ZMQ_REQ ? warmup + count : count,
                                zerocopy, &released, 0, NULL};
     pthread_t thread;
     if (pthread_create(&thread, NULL, peer_main, &peer) != 0) {
         fprintf(stderr, "zmq-bench (c): pthread_create failed\n");
+        if (idle_endpoints) close_idle(idle);
         zmq_close(socket);
         term(context);
         return -1;
     }
     int rc = bound_type == ZMQ_REQ ? request_loop(socket, size, count, warmup, elapsed_s)
+             : idle_endpoints      ? poll_loop(socket, idle, size, count, elapsed_s)
                                    : receive_loop(socket, size, count, elapsed_s);
+    if (idle_endpoints) close_idle(idle);
     zmq_close(socket);
     pthread_join(thread, NULL);
     term(context);
@@ -360,9 +461,13 @@ static int run_inproc(int bound_type, void *(*peer_main)(void *), size_t size, l
 }
 
 int czb_thr_inproc(size_t size, long count, int zerocopy, double *elapsed_s) {
-    return run_inproc(ZMQ_PULL, thr_sender_thread, size, count, 0, zerocopy, elapsed_s);
+    return run_inproc(ZMQ_PULL, thr_sender_thread, size, count, 0, zerocopy, NULL, elapsed_s);
+}
+
+int czb_poll_inproc(const char *const *idle_endpoints, size_t size, long count, double *elapsed_s) {
+    return run_inproc(ZMQ_PULL, thr_sender_thread, size, count, 0, 0, idle_endpoints, elapsed_s);
 }
 
 int czb_lat_inproc(size_t size, long count, long warmup, double *elapsed_s) {
-    return run_inproc(ZMQ_REQ, lat_replier_thread, size, count, warmup, 0, elapsed_s);
+    return run_inproc(ZMQ_REQ, lat_replier_thread, size, count, warmup, 0, NULL, elapsed_s);
 }

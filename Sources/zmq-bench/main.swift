@@ -2,6 +2,13 @@
 //
 //     zmq-bench thr --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode copy|zerocopy|async]
 //     zmq-bench lat --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode sync|async]
+//     zmq-bench poll --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N
+//
+// `poll` is `thr` through a poller: the receiver polls 16 PULL sockets, the one the
+// sender feeds and 15 idle ones bound to endpoints of their own, and drains every
+// socket found readable with non-blocking receives (Swift: `Poller`; C: `zmq_poll`).
+// `thr --socket dynamic` (Swift only) makes the same loop with `DynamicSocket`s
+// instead of `PullSocket`/`PushSocket`.
 //
 // `--impl c` runs the loops of the CZeroMQBench target (libzmq's C API, plain C);
 // `--impl swift` runs the loops below, written against the public ZeroMQ API only,
@@ -35,16 +42,19 @@ import Musl
 let usage = """
     usage: zmq-bench thr --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode copy|zerocopy|async]
            zmq-bench lat --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode sync|async]
-    options: --warmup N (lat: untimed round trips first; default count/10, 100...10000)
+           zmq-bench poll --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N
+    options: --socket typed|dynamic (thr, Swift: PullSocket/PushSocket or DynamicSocket; default typed)
+             --warmup N (lat: untimed round trips first; default count/10, 100...10000)
              --deadline SECONDS (hard limit of the whole run; default 60)
     prints one JSON line, such as
       {"impl":"swift","test":"thr","transport":"tcp","size":64,"count":3000000,"mode":"copy","msgs_per_s":4700000.0,"mbit_per_s":2406.4,"elapsed_s":0.64}
     """
 
-enum Test: String { case thr, lat }
+enum Test: String { case thr, lat, poll }
 enum Impl: String { case swift, c }
 enum Transport: String { case tcp, ipc, inproc }
 enum Mode: String { case copy, zerocopy, sync, async }
+enum SocketChoice: String { case typed, dynamic }
 
 struct Options {
     var test: Test
@@ -53,6 +63,7 @@ struct Options {
     var size: Int
     var count: Int
     var mode: Mode
+    var socket: SocketChoice
     var warmup: Int
     var deadline: Double
     /// Set only in a peer process: the endpoint its parent bound.
@@ -83,6 +94,7 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
     switch command {
     case "thr", "_thr-send": test = .thr
     case "lat", "_lat-reply": test = .lat
+    case "poll": test = .poll
     default: die("unknown command '\(command)'\n\(usage)", status: 64)
     }
     var values: [String: String] = [:]
@@ -115,12 +127,21 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
     let transport = choice("transport", required("transport"), Transport.self)
     let size = number("size", required("size"), minimum: 0)
     let count = number("count", required("count"), minimum: 1)
-    let mode = choice("mode", take("mode") ?? (test == .thr ? "copy" : "sync"), Mode.self)
-    let allowed: [Mode] = test == .thr ? [.copy, .zerocopy, .async] : [.sync, .async]
+    let mode = choice("mode", take("mode") ?? (test == .lat ? "sync" : "copy"), Mode.self)
+    let allowed: [Mode] =
+        switch test {
+        case .thr: [.copy, .zerocopy, .async]
+        case .lat: [.sync, .async]
+        case .poll: [.copy]
+        }
     guard allowed.contains(mode) else {
         die(
             "--mode \(mode.rawValue) is not a \(test.rawValue) mode (\(allowed.map(\.rawValue).joined(separator: ", ")))",
             status: 64)
+    }
+    let socket = choice("socket", take("socket") ?? "typed", SocketChoice.self)
+    if socket == .dynamic && (test != .thr || impl != .swift || mode != .copy) {
+        die("--socket dynamic is for thr --impl swift --mode copy only", status: 64)
     }
     let warmup = number("warmup", take("warmup") ?? String(min(10_000, max(100, count / 10))), minimum: 0)
     guard let deadline = Double(take("deadline") ?? "60"), deadline > 0 else { die("invalid --deadline", status: 64) }
@@ -132,7 +153,7 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
         command,
         Options(
             test: test, impl: impl, transport: transport, size: size, count: count, mode: mode,
-            warmup: warmup, deadline: deadline, endpoint: endpoint)
+            socket: socket, warmup: warmup, deadline: deadline, endpoint: endpoint)
     )
 }
 
@@ -176,6 +197,7 @@ func startWatchdog(deadline: Double, parent: pid_t?) {
                 let peer = peerProcess.load(ordering: .acquiring)
                 if peer != 0 { kill(peer, SIGKILL) }
                 unlink("/tmp/zmq-bench-\(getpid()).ipc")
+                removeIdleIPCFiles(.ipc)
                 bail("hard deadline passed; giving up", status: 3)
             }
             if let parent, getppid() != parent { bail("parent process is gone", status: 3) }
@@ -209,7 +231,7 @@ func spawnPeer(_ command: String, _ options: Options, endpoint: String) -> Peer 
         path, command, "--impl", options.impl.rawValue, "--transport", options.transport.rawValue,
         "--endpoint", endpoint, "--size", String(options.size),
         "--count", String(options.test == .lat ? options.warmup + options.count : options.count),
-        "--mode", options.mode.rawValue, "--deadline", String(remaining),
+        "--mode", options.mode.rawValue, "--socket", options.socket.rawValue, "--deadline", String(remaining),
     ]
     let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
@@ -273,6 +295,22 @@ func removeIPCFile(_ transport: Transport) {
     if transport == .ipc { unlink("/tmp/zmq-bench-\(getpid()).ipc") }
 }
 
+/// The endpoints of the poll test's idle sockets (`CZB_POLL_IDLE` of them).
+func idleEndpoints(_ transport: Transport) -> [String] {
+    (0..<Int(CZB_POLL_IDLE)).map { n in
+        switch transport {
+        case .tcp: "tcp://127.0.0.1:*"
+        case .ipc: "ipc:///tmp/zmq-bench-\(getpid())-idle-\(n).ipc"
+        case .inproc: "inproc://zmq-bench-idle-\(n)"
+        }
+    }
+}
+
+func removeIdleIPCFiles(_ transport: Transport) {
+    guard transport == .ipc else { return }
+    for n in 0..<Int(CZB_POLL_IDLE) { unlink("/tmp/zmq-bench-\(getpid())-idle-\(n).ipc") }
+}
+
 /// What a second thread reports back to the measuring thread.
 final class PeerFailure: Sendable {
     let message = Mutex<String?>(nil)
@@ -315,14 +353,20 @@ enum SwiftSide {
     }
 
     static func makePull(_ context: Context) throws -> PullSocket {
-        let pull = try PullSocket(context)
+        try configurePull(PullSocket(context))
+    }
+
+    static func makePush(_ context: Context) throws -> PushSocket {
+        try configurePush(PushSocket(context))
+    }
+
+    static func configurePull<Kind>(_ pull: Socket<Kind>) throws -> Socket<Kind> {
         try pull.setOption(.receiveHighWaterMark, hwm)
         try pull.setOption(.receiveTimeout, timeout)
         return pull
     }
 
-    static func makePush(_ context: Context) throws -> PushSocket {
-        let push = try PushSocket(context)
+    static func configurePush<Kind>(_ push: Socket<Kind>) throws -> Socket<Kind> {
         try push.setOption(.linger, senderLinger)
         try push.setOption(.sendHighWaterMark, hwm)
         try push.setOption(.sendTimeout, timeout)
@@ -337,7 +381,7 @@ enum SwiftSide {
     }
 
     /// Receives `count` messages of `size` bytes, timing from the first to the last.
-    static func receive(_ pull: PullSocket, size: Int, count: Int) throws -> Double {
+    static func receive<Kind: ReceivingSocketType>(_ pull: Socket<Kind>, size: Int, count: Int) throws -> Double {
         var message = Message()
         try pull.receive(into: &message)
         guard message.count == size else { throw wrongSize(message.count, size) }
@@ -360,8 +404,8 @@ enum SwiftSide {
 
     /// Sends `count` messages of `size` bytes on a connected PUSH socket; the buffer is
     /// freed by the caller after the context is terminated (zero copy).
-    static func send(
-        _ push: PushSocket, payload: UnsafeMutableRawBufferPointer, count: Int, mode: Mode,
+    static func send<Kind: SendingSocketType>(
+        _ push: Socket<Kind>, payload: UnsafeMutableRawBufferPointer, count: Int, mode: Mode,
         counter: ReleaseCounter
     ) throws {
         switch mode {
@@ -425,6 +469,15 @@ enum SwiftSide {
     // Peer processes.
 
     static func thrSend(_ o: Options, endpoint: String) throws {
+        switch o.socket {
+        case .typed: try thrSend(o, endpoint: endpoint, makePush)
+        case .dynamic: try thrSend(o, endpoint: endpoint) { try configurePush(DynamicSocket($0, kind: .push)) }
+        }
+    }
+
+    static func thrSend<Push: SendingSocketType>(
+        _ o: Options, endpoint: String, _ makePush: (Context) throws -> Socket<Push>
+    ) throws {
         let counter = ReleaseCounter()
         let payload = allocatePayload(o.size)
         do {
@@ -471,13 +524,70 @@ enum SwiftSide {
     }
 
     static func thr(_ o: Options) throws -> Double {
+        switch o.socket {
+        case .typed:
+            try thr(o, makePull, makePush) { pull, size, count in try receive(pull, size: size, count: count) }
+        case .dynamic:
+            try thr(
+                o, { try configurePull(DynamicSocket($0, kind: .pull)) },
+                { try configurePush(DynamicSocket($0, kind: .push)) }
+            ) { pull, size, count in try receive(pull, size: size, count: count) }
+        }
+    }
+
+    /// The poll test: `thr`, received through a `Poller` of 16 PULL sockets.
+    static func poll(_ o: Options) throws -> Double {
+        try thr(o, makePull, makePush) { pull, size, count in
+            let context = pull.context
+            var idle: [PullSocket] = []
+            for endpoint in idleEndpoints(o.transport) {
+                let socket = try makePull(context)
+                try socket.bind(endpoint)
+                idle.append(socket)
+            }
+            defer { removeIdleIPCFiles(o.transport) }
+            return try pollReceive(fed: pull, idle: idle, size: size, count: count)
+        }
+    }
+
+    /// Polls the idle sockets and `fed` (last), as the C side does, draining every
+    /// readable socket, until `count` messages of `size` bytes have arrived.
+    static func pollReceive(fed: PullSocket, idle: [PullSocket], size: Int, count: Int) throws -> Double {
+        let sockets = idle + [fed]
+        let poller = Poller<Int>()
+        for (index, socket) in sockets.enumerated() {
+            try poller.add(socket, events: .readable, token: index)
+        }
+        var message = Message()
+        var received = 0
+        var start = 0.0
+        while received < count {
+            let ready = try poller.poll(timeout: timeout)
+            if ready.isEmpty { throw BenchFailure(description: "nothing to receive within \(timeout)") }
+            for item in ready {
+                let socket = sockets[item.token]
+                while received < count, try socket.tryReceive(into: &message) {
+                    guard message.count == size else { throw wrongSize(message.count, size) }
+                    if received == 0 { start = now() }
+                    received += 1
+                }
+            }
+        }
+        return now() - start
+    }
+
+    static func thr<Pull: ReceivingSocketType, Push: SendingSocketType & SendableMetatype>(
+        _ o: Options, _ makePull: (Context) throws -> Socket<Pull>,
+        _ makePush: @escaping @Sendable (Context) throws -> Socket<Push>,
+        _ receive: (Socket<Pull>, Int, Int) throws -> Double
+    ) throws -> Double {
         let context = try makeContext()
         let pull = try makePull(context)
         let bound = try pull.bind(bindEndpoint(o.transport))
         defer { removeIPCFile(o.transport) }
         if o.transport != .inproc {
             return try againstPeerProcess("_thr-send", "sender", o, endpoint: bound) {
-                try receive(pull, size: o.size, count: o.count)
+                try receive(pull, o.size, o.count)
             }
         }
         let counter = ReleaseCounter()
@@ -493,7 +603,7 @@ enum SwiftSide {
                 failure.message.withLock { $0 = "\(error)" }
             }
         }
-        let result = Result { try receive(pull, size: o.size, count: o.count) }
+        let result = Result { try receive(pull, o.size, o.count) }
         pull.close()
         pthread_join(peer, nil)
         context.terminate()
@@ -572,6 +682,36 @@ enum CSide {
         return elapsed
     }
 
+    /// Runs `body` with the idle endpoints as a C array of C strings.
+    static func withIdleEndpoints<T>(_ transport: Transport, _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+        let strings = idleEndpoints(transport).map { strdup($0) }
+        defer { strings.forEach { free($0) } }
+        let pointers = strings.map { UnsafePointer($0) }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    static func poll(_ o: Options) throws -> Double {
+        var elapsed = 0.0
+        defer { removeIdleIPCFiles(o.transport) }
+        if o.transport == .inproc {
+            let rc = withIdleEndpoints(o.transport) { czb_poll_inproc($0, o.size, o.count, &elapsed) }
+            try check(rc, "czb_poll_inproc")
+            return elapsed
+        }
+        let (bound, endpoint) = try bind(CZB_ROLE_PULL, o.transport)
+        defer {
+            czb_bound_close(bound)
+            removeIPCFile(o.transport)
+        }
+        let peer = spawnPeer("_thr-send", o, endpoint: endpoint)
+        if withIdleEndpoints(o.transport, { czb_poll_receive(bound, $0, o.size, o.count, &elapsed) }) != 0 {
+            killPeer(peer)
+            throw BenchFailure(description: "czb_poll_receive failed (see above)")
+        }
+        guard waitPeer(peer) else { throw BenchFailure(description: "the sender process failed") }
+        return elapsed
+    }
+
     static func lat(_ o: Options) throws -> Double {
         var elapsed = 0.0
         if o.transport == .inproc {
@@ -641,14 +781,17 @@ let elapsed: Double = orDie(options.test.rawValue) {
     case (.thr, .c): try CSide.thr(options)
     case (.lat, .swift): try SwiftSide.lat(options)
     case (.lat, .c): try CSide.lat(options)
+    case (.poll, .swift): try SwiftSide.poll(options)
+    case (.poll, .c): try CSide.poll(options)
     }
 }
 
 var json = "{\"impl\":\"\(options.impl.rawValue)\",\"test\":\"\(options.test.rawValue)\","
 json += "\"transport\":\"\(options.transport.rawValue)\",\"size\":\(options.size),\"count\":\(options.count),"
 json += "\"mode\":\"\(options.mode.rawValue)\","
+if options.socket == .dynamic { json += "\"socket\":\"dynamic\"," }
 switch options.test {
-case .thr:
+case .thr, .poll:
     let rate = Double(options.count) / elapsed
     json += "\"msgs_per_s\":\(rounded(rate, 1)),\"mbit_per_s\":\(rounded(rate * Double(options.size) * 8 / 1e6, 1)),"
 case .lat:

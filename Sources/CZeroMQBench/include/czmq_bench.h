@@ -54,9 +54,19 @@ int czb_lat_request(czb_bound *peer, size_t size, long count, long warmup, doubl
 // then calls `before_close` as czb_thr_send does.
 int czb_lat_reply(const char *endpoint, size_t size, long total, void (*before_close)(void));
 
+// Poll throughput, receiver: `peer`'s PULL socket (fed by a czb_thr_send sender) and
+// CZB_POLL_IDLE idle PULL sockets, bound here to `idle_endpoints`, polled together with
+// zmq_poll (the fed socket last); every socket found readable is drained with
+// ZMQ_DONTWAIT receives until `count` messages of `size` bytes have arrived, timing
+// from the first to the last.
+#define CZB_POLL_IDLE 15
+int czb_poll_receive(czb_bound *peer, const char *const *idle_endpoints, size_t size, long count,
+                     double *elapsed_s);
+
 // The same over inproc, with the sender (or replier) on a second thread of one context.
 int czb_thr_inproc(size_t size, long count, int zerocopy, double *elapsed_s);
 int czb_lat_inproc(size_t size, long count, long warmup, double *elapsed_s);
+int czb_poll_inproc(const char *const *idle_endpoints, size_t size, long count, double *elapsed_s);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,9 @@ extension Proxy {
     ///   ``ZMQError/notSupported`` for a ``DynamicSocket`` whose kind cannot do its part.
     ///
     /// The corresponding C function is `zmq_proxy`.
-    public static func run<Frontend: ReceivingSocketType & SendingSocketType, Backend: ReceivingSocketType & SendingSocketType>(
+    public static func run<
+        Frontend: ReceivingSocketType & SendingSocketType, Backend: ReceivingSocketType & SendingSocketType
+    >(
         frontend: Socket<Frontend>, backend: Socket<Backend>
     ) throws(ZMQError) -> Never {
         try runUnsteered(frontend, backend, capture: nil as PushSocket?, twoWay: true)
@@ -200,7 +202,8 @@ extension Proxy {
     private static func runUnsteered<F, B, C>(
         _ frontend: Socket<F>, _ backend: Socket<B>, capture: Socket<C>?, twoWay: Bool
     ) throws(ZMQError) -> Never {
-        let sockets = try handles(frontend, backend, capture, nil as PairSocket?, twoWay: twoWay, operation: "zmq_proxy")
+        let sockets = try handles(
+            frontend, backend, capture, nil as PairSocket?, twoWay: twoWay, operation: "zmq_proxy")
         // zmq_proxy returns only with an error; after EINTR it starts again, having no
         // state to lose.
         while zmq_proxy(sockets.frontend, sockets.backend, sockets.capture) != 0 && zmq_errno() == EINTR {}

@@ -176,6 +176,8 @@ func main() throws(ZMQError) {
     fails(.protocolNotSupported, "unknown transport") { try publisher.bind("nope://x") }
 
     try checkPoller()
+    try checkProxy()
+
     // Sockets left open: the context's close() closes them, and their release later
     // must not close them again.
     context.close()

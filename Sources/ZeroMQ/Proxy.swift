@@ -1,0 +1,438 @@
+import CZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A proxy running libzmq's built-in `zmq_proxy_steerable` on a thread of its own,
+/// and the static functions that run a proxy in the calling thread.
+///
+/// A proxy forwards messages between a frontend socket and a backend socket: a ROUTER
+/// and a DEALER make a shared queue between clients and workers, an XSUB and an XPUB a
+/// forwarder between publishers and subscribers, a PULL and a PUSH a streamer.
+///
+/// ```swift
+/// let frontend = try RouterSocket(context)
+/// try frontend.bind("tcp://*:5559")
+/// let backend = try DealerSocket(context)
+/// try backend.bind("tcp://*:5560")
+/// let proxy = try Proxy.start(frontend: frontend, backend: backend)
+/// // frontend and backend now belong to the proxy's thread.
+/// try proxy.pause()
+/// try proxy.resume()
+/// print(try proxy.statistics())
+/// proxy.terminate()
+/// ```
+///
+/// ``start(frontend:backend:)`` takes the sockets with `sending`: they move to the
+/// proxy's thread, and the compiler rejects any later use of them by the caller. The
+/// proxy's thread closes them when the proxy ends. Control sockets (a PAIR pair over a
+/// unique `inproc` endpoint) are created and connected for you.
+///
+/// A managed proxy ends, and its thread has ended and its sockets are closed, when:
+/// - ``terminate()`` is called, or the last reference to the `Proxy` goes away;
+/// - its context is closed (``Context/close(linger:)``, or the exit handler at process
+///   exit), which terminates the proxy and waits for its thread before closing any
+///   socket;
+/// - its context is shut down (``Context/shutdown()``), which ends it with
+///   ``ZMQError/contextTerminated``.
+///
+/// After it has ended, ``pause(timeout:)``, ``resume(timeout:)`` and
+/// ``statistics(timeout:)`` throw an error that says why it ended, and ``terminate()``
+/// does nothing.
+///
+/// `Proxy` is `Sendable`: its commands are serialised under a lock, so any thread or
+/// task may steer it.
+public final class Proxy: Sendable {
+    private let core: ProxyCore
+
+    private init(core: ProxyCore) {
+        self.core = core
+    }
+
+    /// Terminates the proxy, if it still runs, and waits for its thread.
+    deinit {
+        core.terminate()
+    }
+
+    /// Pauses the proxy: it stops forwarding, and messages wait in the sockets' queues
+    /// (and, beyond their high-water marks, in the peers').
+    ///
+    /// Returns once the proxy has paused: after the `PAUSE` command, it asks the proxy
+    /// for its statistics and waits for the answer, which the proxy sends only after it
+    /// has handled `PAUSE`. Pausing a paused proxy does nothing more.
+    ///
+    /// - Parameter timeout: How long to wait for the proxy's answer.
+    /// - Throws: ``ZMQError/again`` when the proxy did not answer within `timeout`;
+    ///   once the proxy has ended, ``ZMQError/invalidState`` if it was terminated, or the
+    ///   error that ended it (``ZMQError/contextTerminated`` when its context was shut
+    ///   down).
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `PAUSE` command.
+    public func pause(timeout: Timeout = .seconds(5)) throws(ZMQError) {
+        _ = try core.command(.pause, operation: "pause proxy", timeout: timeout)
+    }
+
+    /// Resumes a paused proxy; resuming one that forwards does nothing.
+    ///
+    /// Returns once the proxy forwards again, as ``pause(timeout:)`` does.
+    ///
+    /// - Parameter timeout: How long to wait for the proxy's answer.
+    /// - Throws: as ``pause(timeout:)`` does.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `RESUME` command.
+    public func resume(timeout: Timeout = .seconds(5)) throws(ZMQError) {
+        _ = try core.command(.resume, operation: "resume proxy", timeout: timeout)
+    }
+
+    /// What the proxy has forwarded since it started.
+    ///
+    /// - Parameter timeout: How long to wait for the proxy's answer.
+    /// - Throws: as ``pause(timeout:)`` does.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `STATISTICS`
+    /// command.
+    public func statistics(timeout: Timeout = .seconds(5)) throws(ZMQError) -> ProxyStatistics {
+        try core.command(nil, operation: "proxy statistics", timeout: timeout)
+    }
+
+    /// Terminates the proxy and waits until its thread has ended and closed its sockets.
+    ///
+    /// The proxy ends as soon as it has forwarded the message in hand. Calling it again,
+    /// or after the proxy ended by itself, does nothing.
+    ///
+    /// libzmq copies each frame to the capture socket with a blocking send, so a proxy
+    /// whose capture socket cannot take a message (a PUSH without a peer) waits there,
+    /// and so does this call; give such a capture socket a ``SocketOption/sendTimeout``,
+    /// or close the context, which ends the proxy in any case.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `TERMINATE`
+    /// command, then `pthread_join`.
+    public func terminate() {
+        core.terminate()
+    }
+
+    /// Whether the proxy still runs: it has not been terminated, and its context has
+    /// not been shut down.
+    public var isRunning: Bool {
+        core.isRunning
+    }
+}
+
+// MARK: - Starting
+
+extension Proxy {
+    /// Starts a two-way proxy between `frontend` and `backend` on a thread of its own,
+    /// as ``run(frontend:backend:)`` does in the calling thread, and returns the handle
+    /// that steers it.
+    ///
+    /// The sockets move to the proxy's thread, which closes them when the proxy ends;
+    /// if starting fails, they are closed when released.
+    ///
+    /// - Throws: ``ZMQError/notSocket`` for a closed socket; ``ZMQError/notSupported`` for
+    ///   a ``DynamicSocket`` whose kind cannot do its part;
+    ///   ``ZMQError/contextTerminated`` when the frontend's context is shut down (the
+    ///   control sockets are created in it).
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
+    public static func start<
+        Frontend: ReceivingSocketType & SendingSocketType, Backend: ReceivingSocketType & SendingSocketType
+    >(
+        frontend: sending Socket<Frontend>, backend: sending Socket<Backend>
+    ) throws(ZMQError) -> Proxy {
+        try Proxy(core: ProxyCore.start(frontend, backend, capture: nil as PushSocket?, twoWay: true))
+    }
+
+    /// Starts a two-way proxy that also copies every frame it forwards, and every
+    /// command it receives (`PAUSE`, `RESUME`, `STATISTICS`, `TERMINATE`), to `capture`.
+    ///
+    /// ``pause(timeout:)`` and ``resume(timeout:)`` send `STATISTICS` after their own
+    /// command, to know when it has been handled, so the capture socket sees that too.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
+    public static func start<
+        Frontend: ReceivingSocketType & SendingSocketType, Backend: ReceivingSocketType & SendingSocketType,
+        Capture: SendingSocketType
+    >(
+        frontend: sending Socket<Frontend>, backend: sending Socket<Backend>, capture: sending Socket<Capture>
+    ) throws(ZMQError) -> Proxy {
+        try Proxy(core: ProxyCore.start(frontend, backend, capture: capture, twoWay: true))
+    }
+
+    /// Starts a one-way proxy (a PULL frontend and a PUSH backend make a streamer) on
+    /// a thread of its own, as ``run(from:to:)`` does in the calling thread.
+    ///
+    /// - Throws: as ``start(frontend:backend:)`` does.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
+    public static func start<Frontend: ReceivingSocketType, Backend: SendingSocketType>(
+        from frontend: sending Socket<Frontend>, to backend: sending Socket<Backend>
+    ) throws(ZMQError) -> Proxy {
+        try Proxy(core: ProxyCore.start(frontend, backend, capture: nil as PushSocket?, twoWay: false))
+    }
+
+    /// Starts a one-way proxy with a capture socket, as
+    /// ``start(frontend:backend:capture:)`` does for a two-way one.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
+    public static func start<Frontend: ReceivingSocketType, Backend: SendingSocketType, Capture: SendingSocketType>(
+        from frontend: sending Socket<Frontend>, to backend: sending Socket<Backend>,
+        capture: sending Socket<Capture>
+    ) throws(ZMQError) -> Proxy {
+        try Proxy(core: ProxyCore.start(frontend, backend, capture: capture, twoWay: false))
+    }
+}
+
+// MARK: - The proxy's thread and its controller
+
+/// A socket as a proxy's thread sees it: a handle to run the proxy on, closed when it
+/// ends.
+protocol ProxiedSocket: AnyObject {
+    var unsafeHandle: UnsafeMutableRawPointer? { get }
+    func close()
+}
+
+extension Socket: ProxiedSocket {}
+
+/// Process-wide numbers for the proxies' control endpoints.
+private let controlEndpointNumbers = Locked(0)
+
+/// What a managed proxy shares between its thread, its handle and its contexts' close
+/// hooks.
+final class ProxyCore: Sendable {
+    enum Phase: Sendable {
+        case running
+        /// Ended by `TERMINATE`: `zmq_proxy_steerable` returned 0.
+        case terminated
+        /// Ended by an error, `.contextTerminated` when the context was shut down.
+        case failed(ZMQError)
+    }
+
+    /// The controller's end of the control connection, used only under the lock.
+    ///
+    /// @unchecked Sendable: a libzmq socket may be used by one thread at a time, and this
+    /// one is only reached inside `ProxyCore.controller.withLock`.
+    struct Controller: @unchecked Sendable {
+        var socket: PairSocket?
+        /// `STATISTICS` answers not read yet, because a wait for one timed out.
+        var unansweredRequests = 0
+    }
+
+    /// Set by the proxy's thread, under its own lock, as soon as the proxy returns.
+    private let phase = Locked(Phase.running)
+    private let controller: Locked<Controller>
+    /// Set by the proxy's thread once its sockets are closed.
+    private let finished = Latch()
+    /// The thread, until someone joins it. The proxy's thread never takes this lock,
+    /// so holding it across `pthread_join` cannot deadlock.
+    private let thread = Locked<pthread_t?>(nil)
+    /// The contexts of the proxy's sockets, and the token of the close hook in each.
+    private let hooks = Locked<[(context: Context, token: Int)]>([])
+    /// The contexts of the proxy's sockets.
+    private let contexts: [Context]
+
+    private init(controller: sending PairSocket, contexts: [Context]) {
+        self.controller = Locked(Controller(socket: controller))
+        self.contexts = contexts
+    }
+
+    /// Creates the control sockets, registers the close hooks and starts the thread.
+    static func start<F, B, C>(
+        _ frontend: sending Socket<F>, _ backend: sending Socket<B>, capture: sending Socket<C>?, twoWay: Bool
+    ) throws(ZMQError) -> ProxyCore {
+        let operation: StaticString = "start proxy"
+        _ = try Proxy.handles(frontend, backend, capture, nil as PairSocket?, twoWay: twoWay, operation: operation)
+        let context = frontend.context
+        var contexts = [context]
+        for other in [backend.context, capture?.context].compactMap({ $0 })
+        where !contexts.contains(where: { $0 === other }) {
+            contexts.append(other)
+        }
+
+        // The control connection: the proxy's PAIR binds a unique inproc endpoint in the
+        // frontend's context, and the controller's PAIR connects to it.
+        let number = controlEndpointNumbers.withLock { number in
+            number += 1
+            return number
+        }
+        let endpoint = "inproc://swift-zeromq.proxy-control.\(getpid()).\(number)"
+        let control = try PairSocket(context)
+        try control.setOption(.linger, .zero)
+        try control.bind(endpoint)
+        let controllerSocket = try PairSocket(context)
+        try controllerSocket.setOption(.linger, .zero)
+        try controllerSocket.connect(endpoint)
+
+        let core = ProxyCore(controller: controllerSocket, contexts: contexts)
+        // Before the thread starts, so that a context closed from now on stops the proxy
+        // before it closes the proxy's sockets.
+        let tokens = contexts.map { context in
+            (context: context, token: context.addCloseHook { [weak core] in core?.stopBeforeContextCloses() })
+        }
+        core.hooks.withLock { $0 = tokens }
+
+        // Type-erased, so that the thread's closure captures no generic metatype.
+        let sockets: [any ProxiedSocket] = [frontend, backend]
+        let captureSocket: (any ProxiedSocket)? = capture
+        do {
+            let thread = try startProxyThread {
+                core.run(sockets[0], sockets[1], captureSocket, control)
+            }
+            core.thread.withLock { $0 = thread }
+        } catch {
+            core.finish()
+            throw error
+        }
+        return core
+    }
+
+    /// The proxy's thread: runs the proxy until it ends, then closes its sockets.
+    private func run(
+        _ frontend: any ProxiedSocket, _ backend: any ProxiedSocket, _ capture: (any ProxiedSocket)?,
+        _ control: PairSocket
+    ) {
+        var rc: Int32
+        repeat {
+            // The thread blocks signals, so EINTR is not expected; a restart would
+            // resume a paused proxy and reset its counters.
+            rc = zmq_proxy_steerable(
+                frontend.unsafeHandle, backend.unsafeHandle, capture?.unsafeHandle, control.unsafeHandle)
+        } while rc != 0 && zmq_errno() == EINTR
+        let ending: Phase = rc == 0 ? .terminated : .failed(Proxy.failure("zmq_proxy_steerable"))
+        phase.withLock { $0 = ending }
+        // Wakes a command that waits for an answer: one empty frame, which no
+        // statistics answer is. Fails harmlessly when the context is shut down, which
+        // wakes that command too.
+        _ = try? control.trySend(Message())
+        control.close()
+        capture?.close()
+        backend.close()
+        frontend.close()
+        finish()
+    }
+
+    /// Closes the controller, removes the close hooks and wakes whoever waits for the
+    /// proxy to end.
+    private func finish() {
+        controller.withLock { controller in
+            controller.socket?.close()
+            controller.socket = nil
+        }
+        let tokens = hooks.withLock { hooks in
+            defer { hooks = [] }
+            return hooks
+        }
+        for (context, token) in tokens {
+            context.removeCloseHook(token)
+        }
+        finished.set()
+    }
+
+    var isRunning: Bool {
+        phase.withLock { phase in
+            if case .running = phase { true } else { false }
+        }
+    }
+
+    /// The error for a command sent after the proxy ended.
+    private func endedError(_ operation: StaticString) -> ZMQError {
+        let ending = phase.withLock { $0 }
+        switch ending {
+        case .running:
+            return ZMQError(CZMQ_EFSM, operation: operation.description, reason: "the proxy is ending")
+        case .terminated:
+            return ZMQError(CZMQ_EFSM, operation: operation.description, reason: "the proxy was terminated")
+        case .failed(let error):
+            if error == .contextTerminated {
+                return ZMQError(
+                    CZMQ_ETERM, operation: operation.description, reason: "the proxy ended: the context was shut down")
+            }
+            return ZMQError(error.code, operation: operation.description, reason: "the proxy ended: \(error)")
+        }
+    }
+
+    /// Sends `command`, if any, then `STATISTICS`, and returns the answer: the proxy
+    /// handles commands in order, so the answer means `command` has been handled.
+    func command(
+        _ command: ProxyCommand?, operation: StaticString, timeout: Timeout
+    ) throws(ZMQError) -> ProxyStatistics {
+        guard isRunning else { throw endedError(operation) }
+        return try controller.withLock { (controller) throws(ZMQError) -> ProxyStatistics in
+            guard let socket = controller.socket else { throw endedError(operation) }
+            do throws(ZMQError) {
+                try socket.setOption(.sendTimeout, timeout)
+                try socket.setOption(.receiveTimeout, timeout)
+                // Answers that came after their request timed out.
+                while controller.unansweredRequests > 0, let frames = try socket.tryReceiveMultipart() {
+                    _ = try answer(frames, operation)
+                    controller.unansweredRequests -= 1
+                }
+                if let command { try socket.send(command) }
+                try socket.send(ProxyCommand.statistics)
+                controller.unansweredRequests += 1
+                var statistics: ProxyStatistics
+                repeat {
+                    statistics = try answer(socket.receiveMultipart(), operation)
+                    controller.unansweredRequests -= 1
+                } while controller.unansweredRequests > 0
+                return statistics
+            } catch .again {
+                guard isRunning else { throw endedError(operation) }
+                throw ZMQError(
+                    EAGAIN, operation: operation.description, reason: "the proxy did not answer within \(timeout)")
+            } catch .contextTerminated {
+                throw ZMQError(CZMQ_ETERM, operation: operation.description, reason: "the context was shut down")
+            } catch {
+                guard isRunning else { throw endedError(operation) }
+                throw error
+            }
+        }
+    }
+
+    /// Decodes an answer to `STATISTICS`, or throws why the proxy ended when `frames` is
+    /// the empty frame its thread sends as it ends.
+    private func answer(_ frames: [Message], _ operation: StaticString) throws(ZMQError) -> ProxyStatistics {
+        if frames.count == 1 && frames[0].isEmpty { throw endedError(operation) }
+        return try ProxyStatistics(frames: frames)
+    }
+
+    /// Sends `TERMINATE` if the proxy runs, then joins its thread.
+    func terminate() {
+        requestTermination()
+        join()
+    }
+
+    private func requestTermination() {
+        controller.withLock { controller in
+            guard isRunning, let socket = controller.socket else { return }
+            try? socket.setOption(.sendTimeout, .seconds(1))
+            try? socket.send(ProxyCommand.terminate)
+        }
+    }
+
+    /// Joins the thread, once; later calls, and calls while another thread joins it,
+    /// return when it has been joined.
+    private func join() {
+        thread.withLock { thread in
+            guard let running = thread else { return }
+            pthread_join(running, nil)
+            thread = nil
+        }
+    }
+
+    /// The close hook: ends the proxy before its context closes its sockets. If the
+    /// proxy does not end within a second (stuck in a blocking send to a capture socket
+    /// that cannot take it), its contexts are shut down, which ends it at once: they
+    /// are being closed anyway.
+    private func stopBeforeContextCloses() {
+        requestTermination()
+        if !finished.wait(milliseconds: 1000) {
+            for context in contexts { context.shutdown() }
+        }
+        join()
+    }
+}

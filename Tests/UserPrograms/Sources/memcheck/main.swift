@@ -175,6 +175,8 @@ func main() throws(ZMQError) {
     fails(.invalidArgument, "bad endpoint") { try publisher.bind("tcp://127.0.0.1:99999") }
     fails(.protocolNotSupported, "unknown transport") { try publisher.bind("nope://x") }
 
+    try checkMonitor()
+
     // Sockets left open: the context's close() closes them, and their release later
     // must not close them again.
     context.close()

@@ -62,6 +62,8 @@ public final class Context: @unchecked Sendable {
         /// What ``Context/close(linger:)`` runs before it closes any socket, by token.
         var closeHooks: [Int: @Sendable () -> Void] = [:]
         var nextHookToken = 0
+        /// The token of the last monitor attached, for ``Context/attachMonitor(to:endpoint:events:)``.
+        var nextMonitorToken = 0
     }
 
     /// Creates a context.
@@ -146,6 +148,9 @@ public final class Context: @unchecked Sendable {
             _ = zmq_ctx_shutdown(handle)
             for (socket, owner) in state.sockets {
                 owner.socket?.forgetHandle()
+                // The close hooks detached every monitor; one attached since is detached
+                // here (after the shutdown, libzmq may already have stopped it: harmless).
+                if owner.monitor != nil { _ = zmq_socket_monitor(socket.raw, nil, 0) }
                 if var milliseconds = linger?.milliseconds {
                     _ = zmq_setsockopt(socket.raw, ZMQ_LINGER, &milliseconds, MemoryLayout<Int32>.size)
                 }
@@ -243,10 +248,18 @@ extension Context {
     }
 
     /// Closes a socket of this context, unless ``close(linger:)`` already did.
+    ///
+    /// A socket with a ``Monitor`` attached is detached from it first, on this thread:
+    /// libzmq then sends `ZMQ_EVENT_MONITOR_STOPPED` to the monitor now, while its PAIR
+    /// socket is certainly open, instead of later from its reaper thread.
     func closeSocket(_ socket: UnsafeMutableRawPointer) {
         let key = SocketHandle(raw: socket)
         state.withLock { state in
-            if state.sockets.removeValue(forKey: key) != nil {
+            if let owner = state.sockets.removeValue(forKey: key) {
+                if let monitor = owner.monitor {
+                    _ = zmq_socket_monitor(key.raw, nil, 0)
+                    state.closeHooks[monitor.hook] = nil
+                }
                 _ = zmq_close(key.raw)
             }
         }
@@ -275,6 +288,67 @@ extension Context {
     }
 }
 
+// MARK: - Monitors
+
+/// A ``Monitor`` attached to a socket of its context: the token that tells it from a
+/// later monitor of the same socket, and its close hook.
+struct MonitorAttachment: Sendable {
+    let token: Int
+    let hook: Int
+}
+
+extension Context {
+    /// Attaches a monitor to `socket` (`zmq_socket_monitor`), publishing `events` on the
+    /// inproc `endpoint`, and registers a close hook that detaches it before
+    /// ``close(linger:)`` closes any socket.
+    ///
+    /// Under the state lock, so that the socket cannot be closed meanwhile, and so that
+    /// ``closeSocket(_:)`` knows to detach the monitor before it closes the socket.
+    func attachMonitor(
+        to socket: UnsafeMutableRawPointer, endpoint: String, events: Int32, kindName: String
+    ) throws(ZMQError) -> MonitorAttachment {
+        let key = SocketHandle(raw: socket)
+        let result: Result<MonitorAttachment, ZMQError> = state.withLock { state in
+            guard state.phase == .running else {
+                return .failure(
+                    ZMQError(
+                        CZMQ_ETERM, operation: "zmq_socket_monitor", target: kindName,
+                        reason: "the context is shut down"))
+            }
+            guard state.sockets[key] != nil else {
+                return .failure(.closed("zmq_socket_monitor", socket: kindName))
+            }
+            guard zmq_socket_monitor(socket, endpoint, events) == 0 else {
+                return .failure(.last("zmq_socket_monitor", target: kindName))
+            }
+            state.nextMonitorToken += 1
+            state.nextHookToken += 1
+            let attachment = MonitorAttachment(token: state.nextMonitorToken, hook: state.nextHookToken)
+            state.closeHooks[attachment.hook] = { [weak self] in
+                self?.detachMonitor(from: key, attachment)
+            }
+            state.sockets[key]?.monitor = attachment
+            return .success(attachment)
+        }
+        return try result.get()
+    }
+
+    /// Detaches the monitor `attachment` from `socket` (`zmq_socket_monitor(socket,
+    /// NULL, 0)`), unless the socket was closed, or another monitor replaced it, since.
+    func detachMonitor(from socket: UnsafeMutableRawPointer, _ attachment: MonitorAttachment) {
+        detachMonitor(from: SocketHandle(raw: socket), attachment)
+    }
+
+    private func detachMonitor(from key: SocketHandle, _ attachment: MonitorAttachment) {
+        state.withLock { state in
+            state.closeHooks[attachment.hook] = nil
+            guard state.sockets[key]?.monitor?.token == attachment.token else { return }
+            _ = zmq_socket_monitor(key.raw, nil, 0)
+            state.sockets[key]?.monitor = nil
+        }
+    }
+}
+
 /// A `Socket`, as its context sees it.
 protocol SocketHandleOwner: AnyObject {
     /// Marks the socket closed after its context closed the libzmq socket.
@@ -297,6 +371,8 @@ private struct SocketHandle: Hashable, @unchecked Sendable {
 /// is also what closing them requires.
 private struct SocketOwner: @unchecked Sendable {
     weak var socket: (any SocketHandleOwner)?
+    /// The monitor attached to the socket, which must be detached before it closes.
+    var monitor: MonitorAttachment?
 }
 
 /// The exit handler that closes what top-level code leaves open.

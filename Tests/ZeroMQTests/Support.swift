@@ -158,6 +158,14 @@ final class TestThread: Sendable {
         thread.start()
     }
 
+    /// Starts `body` on a new thread, moving to it what it captures (`sending`): for
+    /// values that are not `Sendable` but are handed over, such as a socket or monitor.
+    convenience init(moving body: sending @escaping () -> Void) {
+        // nonisolated(unsafe): `body` was sent here, so nothing else refers to it.
+        nonisolated(unsafe) let body = body
+        self.init { body() }
+    }
+
     /// Waits up to `timeout` for the thread to finish; returns whether it did.
     func join(timeout: Duration) -> Bool {
         let (seconds, attoseconds) = timeout.components

@@ -177,6 +177,7 @@ func main() throws(ZMQError) {
 
     try checkPoller()
     try checkProxy()
+    try checkMonitor()
 
     // Sockets left open: the context's close() closes them, and their release later
     // must not close them again.

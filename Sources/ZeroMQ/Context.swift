@@ -213,10 +213,7 @@ extension Context {
     func openSocket(type: Int32, kindName: String) throws(ZMQError) -> UnsafeMutableRawPointer {
         let result: Result<UnsafeMutableRawPointer, ZMQError> = state.withLock { state in
             guard state.phase == .running else {
-                return .failure(
-                    ZMQError(
-                        CZMQ_ETERM, operation: "socket", target: kindName,
-                        reason: "the context is shut down"))
+                return .failure(.contextShutDown("socket", target: kindName))
             }
             guard let socket = zmq_socket(handle, type) else {
                 return .failure(.last("socket", target: kindName))
@@ -310,10 +307,7 @@ extension Context {
         let key = SocketHandle(raw: socket)
         let result: Result<MonitorAttachment, ZMQError> = state.withLock { state in
             guard state.phase == .running else {
-                return .failure(
-                    ZMQError(
-                        CZMQ_ETERM, operation: "zmq_socket_monitor", target: kindName,
-                        reason: "the context is shut down"))
+                return .failure(.contextShutDown("zmq_socket_monitor", target: kindName))
             }
             guard state.sockets[key] != nil else {
                 return .failure(.closed("zmq_socket_monitor", socket: kindName))
@@ -346,6 +340,13 @@ extension Context {
             _ = zmq_socket_monitor(key.raw, nil, 0)
             state.sockets[key]?.monitor = nil
         }
+    }
+}
+
+extension ZMQError {
+    /// The error for creating something in a context that is shut down.
+    static func contextShutDown(_ operation: StaticString, target: String) -> ZMQError {
+        ZMQError(CZMQ_ETERM, operation: operation.description, target: target, reason: "the context is shut down")
     }
 }
 

@@ -222,7 +222,9 @@ public final class Monitor {
     }
 }
 
-@available(*, unavailable, message: "A monitor reads a libzmq socket, which is not thread-safe; hand it over with 'sending'")
+@available(
+    *, unavailable, message: "A monitor reads a libzmq socket, which is not thread-safe; hand it over with 'sending'"
+)
 extension Monitor: Sendable {}
 
 extension Monitor: CustomStringConvertible {

@@ -237,7 +237,8 @@ extension Poller {
     ///   has flags other than readable, writable and error.
     public func update(_ token: Token, events: PollEvents) throws(ZMQError) {
         guard let index = indices[token] else {
-            throw ZMQError(EINVAL, operation: "poller update", target: "token \(token)", reason: "no item has this token")
+            throw ZMQError(
+                EINVAL, operation: "poller update", target: "token \(token)", reason: "no item has this token")
         }
         try checkFlags(events, "poller update", "token \(token)")
         generation &+= 1

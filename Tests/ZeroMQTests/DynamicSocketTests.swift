@@ -46,7 +46,9 @@ struct DynamicSocketTests {
         #expect(try RouterSocket(context).kind.name == "ROUTER")
     }
 
-    @Test("dynamic sockets send, receive and subscribe with the typed API, with typed peers", arguments: Transport.allCases)
+    @Test(
+        "dynamic sockets send, receive and subscribe with the typed API, with typed peers",
+        arguments: Transport.allCases)
     func sendAndReceive(transport: Transport) throws {
         let context = try makeContext()
         let pull = try DynamicSocket(context, kind: SocketKind(name: "PULL"))

@@ -109,28 +109,13 @@ struct MonitorTests {
         let monitor = try server.monitor(.handshakeFailed)
         let endpoint = try server.bind("tcp://127.0.0.1:*")
         let port = Int32(endpoint.split(separator: ":").last!)!
-        #if canImport(Glibc) || canImport(Musl)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(connected == 0)
+        let client = try TCPClient(port: Int(port))
         // A ZMTP 3 greeting (0xFF, eight bytes, 0x7F, version 3.0) whose security
         // mechanism is garbage, padded to 64 bytes.
         var garbage: [UInt8] = [0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0]
         garbage += Array("GARBAGE".utf8) + [UInt8](repeating: 0, count: 13)
         garbage += [UInt8](repeating: 0, count: 64 - garbage.count)
-        #expect(garbage.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == garbage.count)
+        try client.send(garbage)
         let seen = try events(of: monitor, until: { _ in true })
         let event = try #require(seen.last)
         guard case .handshakeFailedProtocol(let error) = event.kind else {
@@ -145,10 +130,17 @@ struct MonitorTests {
     @Test("decoding: every libzmq 4.3 event, and unknown numbers")
     func decoding() {
         #expect(MonitorEvent(event: 0x0001, value: 7, endpoint: "e").kind == .connected(descriptor: 7))
-        #expect(MonitorEvent(event: 0x0004, value: 100, endpoint: "e").kind == .connectRetried(interval: .milliseconds(100)))
-        #expect(MonitorEvent(event: 0x0010, value: UInt32(CZMQ_EADDRINUSE), endpoint: "e").kind == .bindFailed(.addressInUse))
-        #expect(MonitorEvent(event: 0x4000, value: 400, endpoint: "e").kind == .handshakeFailedAuthentication(status: 400))
-        #expect(MonitorEvent(event: 0x2000, value: 0x1100_0002, endpoint: "").kind == .handshakeFailedProtocol(.zmtpMechanismMismatch))
+        #expect(
+            MonitorEvent(event: 0x0004, value: 100, endpoint: "e").kind == .connectRetried(interval: .milliseconds(100))
+        )
+        #expect(
+            MonitorEvent(event: 0x0010, value: UInt32(CZMQ_EADDRINUSE), endpoint: "e").kind
+                == .bindFailed(.addressInUse))
+        #expect(
+            MonitorEvent(event: 0x4000, value: 400, endpoint: "e").kind == .handshakeFailedAuthentication(status: 400))
+        #expect(
+            MonitorEvent(event: 0x2000, value: 0x1100_0002, endpoint: "").kind
+                == .handshakeFailedProtocol(.zmtpMechanismMismatch))
         #expect(MonitorEvent.ProtocolError(rawValue: 0x1234).description == "ZMQ protocol error 0x1234")
         let unknown = MonitorEvent(event: 0x8000, value: 9, endpoint: "x")
         #expect(unknown.kind == .unknown(event: 0x8000, value: 9))

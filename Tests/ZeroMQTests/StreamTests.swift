@@ -36,58 +36,6 @@ func serveHello(_ server: StreamSocket, received: (_ id: Message, _ data: Messag
 }
 // END EXAMPLE
 
-/// A plain TCP client over POSIX sockets, whose reads give up after `SO_RCVTIMEO`.
-private final class TCPClient {
-    let descriptor: Int32
-
-    init(port: Int, timeoutSeconds: Int = 5) throws {
-        #if canImport(Glibc) || canImport(Musl)
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw TestFailure("socket: errno \(errno)") }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(descriptor)
-            throw TestFailure("connect to port \(port): errno \(errno)")
-        }
-    }
-
-    func send(_ bytes: [UInt8]) throws {
-        let sent = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard sent == bytes.count else { throw TestFailure("write: \(sent), errno \(errno)") }
-    }
-
-    /// Reads until the server closes the connection; returns what it read, or throws
-    /// when a read times out first.
-    func readToEOF() throws -> [UInt8] {
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return received }
-            guard count > 0 else {
-                throw TestFailure("no EOF within the timeout (errno \(errno)); read so far: \(received)")
-            }
-            received += buffer[..<count]
-        }
-    }
-
-    deinit { close(descriptor) }
-}
-
 private func port(of endpoint: String) throws -> Int {
     try #require(Int(endpoint.split(separator: ":").last ?? ""))
 }

@@ -26,8 +26,9 @@ test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
 	@bash scripts/user-programs.sh
 
-## Programs that send and end, each in its own process, in a package that depends on
-## this one (Tests/UserPrograms): counts what their receivers got (about a minute).
+## Programs in a package that depends on this one (Tests/UserPrograms), each in its own
+## process: senders that end, against a receiver that counts what arrived, and a broker
+## with workers and a client (about a minute).
 user-programs: deps
 	@bash scripts/user-programs.sh
 

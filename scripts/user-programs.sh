@@ -77,6 +77,49 @@ dead_peer "top-level: no peer, then the end"                    exit-top-level 1
 dead_peer "async top-level: no peer, then the end"              exit-async 10 $MiB
 dead_peer "@main: no peer, then the end"                        exit-main 10 $MiB
 
+# broker: a broker process (a managed proxy in top-level code), two worker processes and
+# a client process; every reply must come back, and the broker must end promptly after
+# its last line, its proxy stopped by the exit handler.
+broker() {
+    local run
+    for run in $(seq 1 "$runs"); do
+        rm -f "$work/broker.in" "$work/broker.out" && mkfifo "$work/broker.in"
+        : >"$work/broker.out"
+        timeout 60 "$bin/broker" >"$work/broker.out" <"$work/broker.in" &
+        local broker=$!
+        exec 9>"$work/broker.in"
+        local frontend="" backend=""
+        for _ in $(seq 1 200); do
+            frontend=$(sed -n 1p "$work/broker.out")
+            backend=$(sed -n 2p "$work/broker.out")
+            [ -n "$backend" ] && break
+            sleep 0.05
+        done
+        timeout 60 "$bin/broker-worker" "$backend" 2000 >"$work/worker1.out" &
+        local worker1=$!
+        timeout 60 "$bin/broker-worker" "$backend" 2000 >"$work/worker2.out" &
+        local worker2=$!
+        local client
+        client=$(timeout 60 "$bin/broker-client" "$frontend" 50 || true)
+        wait "$worker1" "$worker2" || true
+        local started=$SECONDS status=0
+        echo stop >&9
+        exec 9>&-
+        wait "$broker" || status=$?
+        local took=$((SECONDS - started))
+        local answered
+        answered=$(cat "$work/worker1.out" "$work/worker2.out" | tr '\n' ' ')
+        if [ "$client" != "handshake true, 50 of 50 replies correct" ] || [ "$status" -ne 0 ] \
+            || [ "$took" -gt 5 ] || ! grep -q "frontend in 50, backend in 50" "$work/broker.out"; then
+            echo "FAIL broker (run $run): client '$client'; workers $answered; broker exit $status after ${took}s: $(sed -n 3p "$work/broker.out")"
+            failures=$((failures + 1))
+        else
+            echo "ok   broker (run $run): $client; workers $answered; $(sed -n 3p "$work/broker.out"); broker ended in ${took}s"
+        fi
+    done
+}
+broker
+
 if [ "$failures" -ne 0 ]; then
     echo "user programs: $failures failed"
     exit 1

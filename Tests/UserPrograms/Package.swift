@@ -21,6 +21,10 @@ let package = Package(
         .executableTarget(name: "exit-async", dependencies: [zeroMQ]),
         // The same sender inside @main, with its sockets in locals.
         .executableTarget(name: "exit-main", dependencies: [zeroMQ]),
+        // A broker (a managed proxy, in top-level code), its workers and a client.
+        .executableTarget(name: "broker", dependencies: [zeroMQ]),
+        .executableTarget(name: "broker-worker", dependencies: [zeroMQ]),
+        .executableTarget(name: "broker-client", dependencies: [zeroMQ]),
         // Every call across the C boundary, for valgrind's memcheck (`make sanitize`).
         .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.

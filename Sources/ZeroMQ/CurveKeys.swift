@@ -1,0 +1,257 @@
+import CZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The public half of a CURVE key pair: 32 bytes, written as 40 characters of Z85.
+///
+/// A public key is not secret: it prints as its Z85 text, and servers hand theirs to
+/// clients, which need it to connect.
+///
+/// ```swift
+/// let pair = try CurveKeyPair.generate()
+/// print(pair.publicKey)   // rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7
+/// let same = try CurvePublicKey(z85: pair.publicKey.z85)
+/// ```
+public struct CurvePublicKey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The key's 32 bytes.
+    public let bytes: [UInt8]
+
+    /// A public key from its 32 bytes.
+    ///
+    /// - Parameter bytes: Exactly 32 bytes.
+    /// - Throws: ``ZMQError/invalidArgument`` when there are not 32 bytes.
+    public init(bytes: some Sequence<UInt8>) throws(ZMQError) {
+        self.bytes = try curveKeyBytes(bytes, type: "CurvePublicKey")
+    }
+
+    /// A public key from its 40 characters of Z85 text.
+    ///
+    /// The corresponding C function is `zmq_z85_decode`.
+    ///
+    /// - Parameter z85: Exactly 40 characters of the Z85 alphabet.
+    /// - Throws: ``ZMQError/invalidArgument`` naming what is wrong with the text.
+    public init(z85: some StringProtocol) throws(ZMQError) {
+        self.bytes = try curveKeyBytes(z85: z85, type: "CurvePublicKey", secret: false)
+    }
+
+    /// The public key that belongs to `secretKey`.
+    ///
+    /// The corresponding C function is `zmq_curve_public`.
+    ///
+    /// - Parameter secretKey: A CURVE secret key.
+    /// - Throws: ``ZMQError/notSupported`` when the loaded libzmq was built without
+    ///   CURVE.
+    public init(secretKey: CurveSecretKey) throws(ZMQError) {
+        try requireCurve("zmq_curve_public")
+        // Each text is 40 characters and the NUL that libzmq writes after them.
+        var secretText = [CChar](repeating: 0, count: 41)
+        defer {
+            // Do not leave the secret's text behind in freed memory.
+            for index in secretText.indices { secretText[index] = 0 }
+        }
+        let encoded = secretKey.bytes.withUnsafeBufferPointer { bytes in
+            zmq_z85_encode(&secretText, bytes.baseAddress, bytes.count) != nil
+        }
+        guard encoded else { throw ZMQError.last("zmq_z85_encode") }
+        var publicText = [CChar](repeating: 0, count: 41)
+        if zmq_curve_public(&publicText, secretText) != 0 {
+            throw ZMQError.last("zmq_curve_public")
+        }
+        self = try CurvePublicKey(z85: keyText(publicText))
+    }
+
+    /// The key as 40 characters of Z85 text.
+    ///
+    /// The corresponding C function is `zmq_z85_encode`.
+    public var z85: String {
+        // 32 bytes are a multiple of 4: encoding cannot fail.
+        (try? Z85.encode(bytes)) ?? ""
+    }
+
+    /// The key's Z85 text.
+    public var description: String { z85 }
+
+    /// The key's Z85 text, named: `CurvePublicKey(rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7)`.
+    public var debugDescription: String { "CurvePublicKey(\(z85))" }
+}
+
+/// The secret half of a CURVE key pair: 32 bytes that must stay secret.
+///
+/// A secret key never shows itself by accident: `print`, string interpolation,
+/// `String(reflecting:)`, `dump` and the debugger's summary all give
+/// `CurveSecretKey(redacted)`, and an error about a malformed secret key does not quote
+/// it. Read it deliberately through ``bytes`` or ``z85``.
+///
+/// Equality compares every byte, whatever the first difference, so that comparing
+/// keys does not reveal through its timing how much of a key matched.
+public struct CurveSecretKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    /// The key's 32 bytes: **the secret itself**. Keep them out of logs.
+    public let bytes: [UInt8]
+
+    /// A secret key from its 32 bytes.
+    ///
+    /// - Parameter bytes: Exactly 32 bytes.
+    /// - Throws: ``ZMQError/invalidArgument`` when there are not 32 bytes.
+    public init(bytes: some Sequence<UInt8>) throws(ZMQError) {
+        self.bytes = try curveKeyBytes(bytes, type: "CurveSecretKey")
+    }
+
+    /// A secret key from its 40 characters of Z85 text.
+    ///
+    /// An error names the offset of a bad character, never the character itself.
+    /// The corresponding C function is `zmq_z85_decode`.
+    ///
+    /// - Parameter z85: Exactly 40 characters of the Z85 alphabet.
+    /// - Throws: ``ZMQError/invalidArgument`` naming what is wrong with the text.
+    public init(z85: some StringProtocol) throws(ZMQError) {
+        self.bytes = try curveKeyBytes(z85: z85, type: "CurveSecretKey", secret: true)
+    }
+
+    /// The key as 40 characters of Z85 text: **the secret itself**, as it goes in a
+    /// key file or `ZMQ_CURVE_SECRETKEY`. Keep it out of logs.
+    ///
+    /// The corresponding C function is `zmq_z85_encode`.
+    public var z85: String {
+        // 32 bytes are a multiple of 4: encoding cannot fail.
+        (try? Z85.encode(bytes)) ?? ""
+    }
+
+    /// The public key that belongs to this secret key.
+    ///
+    /// The corresponding C function is `zmq_curve_public`.
+    ///
+    /// - Throws: ``ZMQError/notSupported`` when the loaded libzmq was built without
+    ///   CURVE.
+    public func publicKey() throws(ZMQError) -> CurvePublicKey {
+        try CurvePublicKey(secretKey: self)
+    }
+
+    /// `CurveSecretKey(redacted)`: never the key.
+    public var description: String { "CurveSecretKey(redacted)" }
+
+    /// `CurveSecretKey(redacted)`: never the key.
+    public var debugDescription: String { description }
+
+    /// A mirror with no children, so that `dump` and debuggers do not show the bytes.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+
+    /// Whether two secret keys are the same, comparing all 32 bytes whatever the
+    /// first difference.
+    public static func == (lhs: CurveSecretKey, rhs: CurveSecretKey) -> Bool {
+        var difference: UInt8 = 0
+        for (left, right) in zip(lhs.bytes, rhs.bytes) {
+            difference |= left ^ right
+        }
+        return difference == 0 && lhs.bytes.count == rhs.bytes.count
+    }
+}
+
+/// A CURVE key pair: a ``CurvePublicKey`` and the ``CurveSecretKey`` it belongs to.
+///
+/// ```swift
+/// let server = try CurveKeyPair.generate()
+/// print(server.publicKey)   // give this to clients
+/// print(server)             // CurveKeyPair(publicKey: rq:rM>…, secretKey: redacted)
+/// ```
+///
+/// Printing a pair shows its public key only.
+public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The public key, to hand to peers.
+    public let publicKey: CurvePublicKey
+
+    /// The secret key, to keep.
+    public let secretKey: CurveSecretKey
+
+    /// A new random key pair.
+    ///
+    /// The corresponding C function is `zmq_curve_keypair`.
+    ///
+    /// - Throws: ``ZMQError/notSupported`` when the loaded libzmq was built without
+    ///   CURVE.
+    public static func generate() throws(ZMQError) -> CurveKeyPair {
+        try requireCurve("zmq_curve_keypair")
+        // libzmq writes 40 characters and a NUL for each key: 41 bytes, not 40.
+        var publicText = [CChar](repeating: 0, count: 41)
+        var secretText = [CChar](repeating: 0, count: 41)
+        defer {
+            // Do not leave the secret's text behind in freed memory.
+            for index in secretText.indices { secretText[index] = 0 }
+        }
+        if zmq_curve_keypair(&publicText, &secretText) != 0 {
+            throw ZMQError.last("zmq_curve_keypair")
+        }
+        let publicKey = try CurvePublicKey(z85: keyText(publicText))
+        let secretKey = try CurveSecretKey(z85: keyText(secretText))
+        return CurveKeyPair(publicKey: publicKey, secretKey: secretKey)
+    }
+
+    /// The pair of `secretKey` and the public key derived from it.
+    ///
+    /// The corresponding C function is `zmq_curve_public`.
+    ///
+    /// - Parameter secretKey: A CURVE secret key.
+    /// - Throws: ``ZMQError/notSupported`` when the loaded libzmq was built without
+    ///   CURVE.
+    public init(secretKey: CurveSecretKey) throws(ZMQError) {
+        self.publicKey = try CurvePublicKey(secretKey: secretKey)
+        self.secretKey = secretKey
+    }
+
+    private init(publicKey: CurvePublicKey, secretKey: CurveSecretKey) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+
+    /// `CurveKeyPair(publicKey: <Z85>, secretKey: redacted)`.
+    public var description: String { "CurveKeyPair(publicKey: \(publicKey.z85), secretKey: redacted)" }
+
+    /// The same as ``description``.
+    public var debugDescription: String { description }
+}
+
+// MARK: - Validation
+
+/// The length of a CURVE key in bytes.
+private let curveKeyLength = 32
+
+/// The 40 characters of Z85 that libzmq wrote in `buffer`, before its NUL.
+private func keyText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix(curveKeyLength / 4 * 5).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+private func requireCurve(_ operation: String) throws(ZMQError) {
+    guard LibZMQ.has(.curve) else {
+        throw ZMQError(
+            CZMQ_ENOTSUP, operation: operation,
+            reason: "the loaded libzmq was built without CURVE (zmq_has(\"curve\") is false); "
+                + "build it with libsodium")
+    }
+}
+
+private func curveKeyBytes(_ bytes: some Sequence<UInt8>, type: String) throws(ZMQError) -> [UInt8] {
+    let bytes = Array(bytes)
+    guard bytes.count == curveKeyLength else {
+        throw ZMQError(
+            EINVAL, operation: "\(type)(bytes:)", target: "\(bytes.count) bytes",
+            reason: "a CURVE key is \(curveKeyLength) bytes")
+    }
+    return bytes
+}
+
+private func curveKeyBytes(z85: some StringProtocol, type: String, secret: Bool) throws(ZMQError) -> [UInt8] {
+    let length = z85.unicodeScalars.count
+    guard length == curveKeyLength / 4 * 5 else {
+        throw ZMQError(
+            EINVAL, operation: "\(type)(z85:)", target: "\(length) characters",
+            reason: "a CURVE key in Z85 is \(curveKeyLength / 4 * 5) characters")
+    }
+    return try Z85.decode(z85, operation: "\(type)(z85:)", showCharacters: !secret)
+}

@@ -178,6 +178,7 @@ func main() throws(ZMQError) {
     try checkPoller()
     try checkProxy()
     try checkMonitor()
+    try checkKeys()
 
     // Sockets left open: the context's close() closes them, and their release later
     // must not close them again.

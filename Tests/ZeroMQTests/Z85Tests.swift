@@ -105,6 +105,11 @@ struct Z85Tests {
         }
         let error = #expect(throws: ZMQError.invalidArgument) { try Z85.decode("HelloWorld#####") }
         #expect(error?.reason?.hasPrefix("the 5 characters at offset 10 stand for ") == true)
+        let first = #expect(throws: ZMQError.invalidArgument) { try Z85.decode("%%%%%") }
+        #expect(
+            first?.description
+                == "zmq_z85_decode 5 characters: the 5 characters at offset 0 stand for 4331409002, "
+                + "more than the 4 bytes of a Z85 group can hold (Invalid argument)")
     }
 
     @Test("the alphabet has 85 distinct ASCII characters")

@@ -23,6 +23,7 @@ demo: deps
 ## Runs the test suite against real libzmq sockets, then the user programs below
 ## (a few minutes at most).
 test: deps
+	@bash scripts/ensure-deps.sh python3-zmq
 	$(SWIFT) test $(SWIFT_FLAGS)
 	@bash scripts/user-programs.sh
 
@@ -36,7 +37,7 @@ user-programs: deps
 ## then the C-boundary program under valgrind's memcheck, which sees what ASan cannot:
 ## libzmq itself touching freed memory. A report from any of them fails the target.
 sanitize: deps
-	@bash scripts/ensure-deps.sh valgrind
+	@bash scripts/ensure-deps.sh valgrind python3-zmq
 	@bash scripts/memcheck.sh
 	$(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-asan --sanitize=address --disable-xctest
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest

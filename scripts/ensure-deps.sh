@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system packages swift-zeromq builds against are installed:
 # libzmq (with its headers) and pkg-config, plus any extra Debian packages named
-# as arguments (for example valgrind for `make bench-instructions`).
+# as arguments (valgrind for `make bench-instructions`, python3-zmq for the tests that
+# interoperate with pyzmq).
 # Installs them with apt-get when running as root on Debian/Ubuntu; otherwise
 # prints the exact command to run and fails.
 set -euo pipefail
@@ -13,7 +14,16 @@ if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzmq 2>/de
     missing+=(libzmq3-dev)
 fi
 for package in "${extra[@]}"; do
-    command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+    case "$package" in
+        # pyzmq, the independent peer of the interoperability tests, in the system Python
+        # (Debian's python3-zmq).
+        python3-zmq)
+            python=/usr/bin/python3
+            [ -x "$python" ] || python=$(command -v python3 || echo python3)
+            "$python" -c "import zmq" >/dev/null 2>&1 || missing+=("$package")
+            ;;
+        *) command -v "$package" >/dev/null 2>&1 || missing+=("$package") ;;
+    esac
 done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -32,6 +42,7 @@ elif command -v brew >/dev/null 2>&1; then
     for package in "${missing[@]}"; do
         case "$package" in
             libzmq3-dev) brew_packages+=(zeromq) ;;
+            python3-zmq) echo "and pyzmq for Python 3: pip3 install pyzmq" >&2 ;;
             *) brew_packages+=("$package") ;;
         esac
     done

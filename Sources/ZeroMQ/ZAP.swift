@@ -1,0 +1,238 @@
+/// The security mechanism a peer authenticates with, as a ZAP request names it.
+///
+/// The ZAP request's mechanism frame (RFC 27/ZAP): `"NULL"`, `"PLAIN"`, `"CURVE"` or
+/// `"GSSAPI"`.
+public struct ZAPMechanism: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The mechanism's name, as the request's frame spells it.
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    /// No authentication (`ZMQ_NULL`); libzmq asks ZAP only when the server socket has a
+    /// ZAP domain (`ZMQ_ZAP_DOMAIN`).
+    public static let null = ZAPMechanism(rawValue: "NULL")
+    /// A user name and a password in clear text (`ZMQ_PLAIN`).
+    public static let plain = ZAPMechanism(rawValue: "PLAIN")
+    /// The client's long-term CURVE public key (`ZMQ_CURVE`).
+    public static let curve = ZAPMechanism(rawValue: "CURVE")
+    /// A GSSAPI principal (`ZMQ_GSSAPI`).
+    public static let gssapi = ZAPMechanism(rawValue: "GSSAPI")
+
+    public var description: String { rawValue }
+}
+
+/// A ZAP status code: the outcome of an authentication (RFC 27/ZAP).
+///
+/// libzmq accepts the peer on 200 only; on the others it refuses the handshake and
+/// reports `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH` with the code to the socket's monitor.
+public struct ZAPStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The three-digit code.
+    public let rawValue: Int
+
+    public init(rawValue: Int) {
+        self.rawValue = rawValue
+    }
+
+    /// 200: the peer is authenticated.
+    public static let ok = ZAPStatus(rawValue: 200)
+    /// 300: a temporary error (a credentials store cannot be reached, say); the peer may
+    /// try again.
+    public static let temporaryError = ZAPStatus(rawValue: 300)
+    /// 400: the peer failed authentication.
+    public static let authenticationFailure = ZAPStatus(rawValue: 400)
+    /// 500: the handler failed, or the request was malformed.
+    public static let internalError = ZAPStatus(rawValue: 500)
+
+    public var description: String { String(rawValue) }
+}
+
+/// A ZAP request: what libzmq asks an authenticator about a peer in the middle of its
+/// handshake (RFC 27/ZAP).
+public struct ZAPRequest: Sendable {
+    /// The request id, echoed in the reply.
+    public let requestID: [UInt8]
+    /// The server socket's ZAP domain (`ZMQ_ZAP_DOMAIN`), empty when it has none.
+    public let domain: String
+    /// The peer's address: its IP address, without the port, for tcp.
+    public let address: String
+    /// The routing id the server socket gave the connection (the request's identity
+    /// frame), often empty.
+    public let routingID: [UInt8]
+    /// The mechanism the peer authenticates with.
+    public let mechanism: ZAPMechanism
+    /// The mechanism's credentials frames: none for NULL, the user name and password for
+    /// PLAIN, the client's 32-byte public key for CURVE, the principal for GSSAPI.
+    public let credentials: [[UInt8]]
+
+    /// Creates a request, as the authenticator decodes one, for example to test a
+    /// ``ZAPPolicy/handler``.
+    public init(
+        requestID: [UInt8] = [], domain: String = "", address: String, routingID: [UInt8] = [],
+        mechanism: ZAPMechanism, credentials: [[UInt8]] = []
+    ) {
+        self.requestID = requestID
+        self.domain = domain
+        self.address = address
+        self.routingID = routingID
+        self.mechanism = mechanism
+        self.credentials = credentials
+    }
+
+    /// The PLAIN user name, for a PLAIN request.
+    public var username: String? {
+        mechanism == .plain && credentials.count == 2 ? String(decoding: credentials[0], as: UTF8.self) : nil
+    }
+
+    /// The PLAIN password, for a PLAIN request.
+    public var password: String? {
+        mechanism == .plain && credentials.count == 2 ? String(decoding: credentials[1], as: UTF8.self) : nil
+    }
+
+    /// The client's long-term public key, for a CURVE request.
+    public var curvePublicKey: CurvePublicKey? {
+        guard mechanism == .curve, credentials.count == 1 else { return nil }
+        return try? CurvePublicKey(bytes: credentials[0])
+    }
+}
+
+/// A ZAP reply: a status, a text that says why, and the User-Id that libzmq attaches to
+/// every message from the peer (RFC 27/ZAP).
+///
+/// Receivers read the User-Id with ``Message/userID``.
+public struct ZAPResponse: Sendable, Hashable {
+    /// The status code.
+    public var status: ZAPStatus
+    /// A human-readable text for the status (libzmq only logs it).
+    public var statusText: String
+    /// The User-Id, meaningful with ``ZAPStatus/ok`` only.
+    public var userID: String
+
+    public init(status: ZAPStatus, statusText: String, userID: String = "") {
+        self.status = status
+        self.statusText = statusText
+        self.userID = userID
+    }
+
+    /// Accepts the peer (200) as `userID`.
+    public static func allow(userID: String = "") -> ZAPResponse {
+        ZAPResponse(status: .ok, statusText: "OK", userID: userID)
+    }
+
+    /// Refuses the peer (400).
+    public static func deny(_ reason: String = "Access denied") -> ZAPResponse {
+        ZAPResponse(status: .authenticationFailure, statusText: reason)
+    }
+
+    /// Refuses the peer for now (300).
+    public static func temporaryError(_ reason: String) -> ZAPResponse {
+        ZAPResponse(status: .temporaryError, statusText: reason)
+    }
+
+    /// Refuses the peer because the handler failed (500).
+    public static func internalError(_ reason: String) -> ZAPResponse {
+        ZAPResponse(status: .internalError, statusText: reason)
+    }
+}
+
+/// Which CURVE clients a ``ZAPPolicy`` accepts.
+public enum ZAPCurvePolicy: Sendable, Hashable {
+    /// Every client that completes the CURVE handshake (it knows the server's public
+    /// key): the link is encrypted, but clients are not told apart.
+    case anyKey
+    /// The clients whose long-term public key is in the set.
+    case keys(Set<CurvePublicKey>)
+
+    /// The clients whose public keys are in the certificates of `directory`, read now.
+    ///
+    /// A certificate is a file in czmq's format (ZPL, as `zcert_save_public` writes it and
+    /// pyzmq's `zmq.auth.create_certificates` too): a `curve` section with a
+    /// `public-key = "<40 characters of Z85>"` line. Every regular file whose name does not
+    /// start with a dot is read; files without a `curve` section's public key are
+    /// skipped. To pick up new certificates, read the directory again and
+    /// ``Authenticator/setPolicy(_:forDomain:)``.
+    ///
+    /// - Throws: the `opendir` or `open` error for a directory or file that cannot be
+    ///   read; ``ZMQError/invalidArgument`` naming the file whose public key is not
+    ///   valid Z85 of 32 bytes.
+    public static func certificates(inDirectory directory: String) throws(ZMQError) -> ZAPCurvePolicy {
+        .keys(try CertificateStore.publicKeys(inDirectory: directory))
+    }
+}
+
+/// How an ``Authenticator`` answers the ZAP requests of one domain.
+///
+/// A request is decided in this order:
+/// 1. The peer's address: when ``allowedAddresses`` is not empty, only those pass;
+///    otherwise an address in ``deniedAddresses`` is refused. Refused: 400.
+/// 2. The mechanism: NULL passes (the address was the check); PLAIN is checked against
+///    ``plainPasswords`` (User-Id: the user name) and CURVE against ``curve`` (User-Id:
+///    the key's Z85), when they are set.
+/// 3. Anything the policy does not decide (PLAIN without ``plainPasswords``, CURVE
+///    without ``curve``, GSSAPI, another mechanism) goes to ``handler``, or is refused
+///    (400) without one.
+public struct ZAPPolicy: Sendable {
+    /// The only peer addresses that pass, when not empty (for tcp, IP addresses such as
+    /// `"127.0.0.1"`, without a port).
+    public var allowedAddresses: Set<String>
+    /// The peer addresses refused, when ``allowedAddresses`` is empty.
+    public var deniedAddresses: Set<String>
+    /// PLAIN passwords by user name; `nil` leaves PLAIN to ``handler``.
+    public var plainPasswords: [String: String]?
+    /// The CURVE clients accepted; `nil` leaves CURVE to ``handler``.
+    public var curve: ZAPCurvePolicy?
+    /// The last resort, for the requests the policy does not decide.
+    ///
+    /// It runs on the authenticator's thread, one request at a time, while libzmq's
+    /// handshake with the peer waits for the answer: keep it short, and never wait in it
+    /// for something that the handshakes of the same context must do first. It must
+    /// return: ``Authenticator/stop()`` waits for it.
+    public var handler: (@Sendable (ZAPRequest) -> ZAPResponse)?
+
+    public init(
+        allowedAddresses: Set<String> = [], deniedAddresses: Set<String> = [],
+        plainPasswords: [String: String]? = nil, curve: ZAPCurvePolicy? = nil,
+        handler: (@Sendable (ZAPRequest) -> ZAPResponse)? = nil
+    ) {
+        self.allowedAddresses = allowedAddresses
+        self.deniedAddresses = deniedAddresses
+        self.plainPasswords = plainPasswords
+        self.curve = curve
+        self.handler = handler
+    }
+
+    /// The answer to `request` under this policy.
+    public func response(to request: ZAPRequest) -> ZAPResponse {
+        if !allowedAddresses.isEmpty {
+            guard allowedAddresses.contains(request.address) else { return .deny("Address not allowed") }
+        } else if deniedAddresses.contains(request.address) {
+            return .deny("Address denied")
+        }
+        switch request.mechanism {
+        case .null:
+            return .allow()
+        case .plain:
+            guard let plainPasswords else { break }
+            guard let username = request.username, let password = request.password else {
+                return .internalError("Malformed PLAIN credentials")
+            }
+            guard let expected = plainPasswords[username], expected == password else {
+                return .deny("Invalid user name or password")
+            }
+            return .allow(userID: username)
+        case .curve:
+            guard let curve else { break }
+            guard let key = request.curvePublicKey else { return .internalError("Malformed CURVE credentials") }
+            switch curve {
+            case .anyKey:
+                return .allow(userID: key.z85)
+            case .keys(let keys):
+                return keys.contains(key) ? .allow(userID: key.z85) : .deny("Unknown public key")
+            }
+        default:
+            break
+        }
+        return handler?(request) ?? .deny("\(request.mechanism) is not configured")
+    }
+}

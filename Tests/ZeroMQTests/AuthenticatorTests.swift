@@ -1,0 +1,462 @@
+import CZeroMQ
+import Foundation
+import Testing
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Security options, raw until the typed ones land
+
+private func setRaw<K>(_ socket: Socket<K>, _ option: Int32, _ value: Int32) throws {
+    var value = value
+    guard zmq_setsockopt(socket.unsafeHandle, option, &value, MemoryLayout<Int32>.size) == 0 else {
+        throw TestFailure("zmq_setsockopt(\(option)): \(String(cString: zmq_strerror(zmq_errno())))")
+    }
+}
+
+private func setRaw<K>(_ socket: Socket<K>, _ option: Int32, _ bytes: [UInt8]) throws {
+    let rc = bytes.withUnsafeBytes { zmq_setsockopt(socket.unsafeHandle, option, $0.baseAddress, $0.count) }
+    guard rc == 0 else {
+        throw TestFailure("zmq_setsockopt(\(option)): \(String(cString: zmq_strerror(zmq_errno())))")
+    }
+}
+
+private func setRaw<K>(_ socket: Socket<K>, _ option: Int32, _ string: String) throws {
+    try setRaw(socket, option, Array(string.utf8))
+}
+
+private func makeCurveServer<K>(_ socket: Socket<K>, _ pair: CurveKeyPair) throws {
+    try setRaw(socket, ZMQ_CURVE_SERVER, Int32(1))
+    try setRaw(socket, ZMQ_CURVE_SECRETKEY, pair.secretKey.bytes)
+}
+
+private func makeCurveClient<K>(_ socket: Socket<K>, _ pair: CurveKeyPair, server: CurvePublicKey) throws {
+    try setRaw(socket, ZMQ_CURVE_SERVERKEY, server.bytes)
+    try setRaw(socket, ZMQ_CURVE_PUBLICKEY, pair.publicKey.bytes)
+    try setRaw(socket, ZMQ_CURVE_SECRETKEY, pair.secretKey.bytes)
+}
+
+private func makePlainServer<K>(_ socket: Socket<K>) throws {
+    try setRaw(socket, ZMQ_PLAIN_SERVER, Int32(1))
+}
+
+private func makePlainClient<K>(_ socket: Socket<K>, _ username: String, _ password: String) throws {
+    try setRaw(socket, ZMQ_PLAIN_USERNAME, username)
+    try setRaw(socket, ZMQ_PLAIN_PASSWORD, password)
+}
+
+/// A REP server and a REQ client over tcp on 127.0.0.1, configured before the bind and
+/// the connect, and a monitor of the server's failed handshakes, attached before the
+/// bind so that it sees the first.
+private func requestReply(
+    _ context: Context, server configureServer: (RepSocket) throws -> Void,
+    client configureClient: (ReqSocket) throws -> Void
+) throws -> (server: RepSocket, client: ReqSocket, monitor: Monitor) {
+    let server = try RepSocket.bounded(context)
+    let client = try ReqSocket.bounded(context)
+    try configureServer(server)
+    try configureClient(client)
+    let monitor = try server.monitor(.handshakeFailed)
+    let endpoint = try server.bind("tcp://127.0.0.1:*")
+    try client.connect(endpoint)
+    return (server, client, monitor)
+}
+
+/// Sends a request and returns it as the server received it, after replying.
+private func exchange(_ server: RepSocket, _ client: ReqSocket, _ text: String = "hello") throws -> Message {
+    try client.send(text)
+    let request = try server.receive()
+    #expect(request.string == text)
+    try server.send("reply")
+    #expect(try client.receiveString() == "reply")
+    return request
+}
+
+/// Waits for the server's handshake with the client to fail, then checks that nothing
+/// arrived; returns the failure.
+@discardableResult
+private func expectRefused(_ monitor: Monitor, _ server: RepSocket, _ client: ReqSocket) throws -> MonitorEvent.Kind {
+    try client.send("hello")
+    guard let event = try monitor.next(timeout: .seconds(5)) else {
+        throw TestFailure("the monitor ended")
+    }
+    #expect(try server.tryReceive() == nil)
+    return event.kind
+}
+
+@Suite("Authenticator")
+struct AuthenticatorTests {
+    // MARK: CURVE
+
+    @Test("CURVE over REQ/REP: a known client key passes, with its Z85 as User-Id")
+    func curveRequestReply() throws {
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let clientPair = try CurveKeyPair.generate()
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(curve: .keys([clientPair.publicKey])))
+        let (server, client, _) = try requestReply(
+            context, server: { try makeCurveServer($0, serverPair) },
+            client: { try makeCurveClient($0, clientPair, server: serverPair.publicKey) })
+        let request = try exchange(server, client)
+        #expect(request.userID == clientPair.publicKey.z85)
+        #expect(request.metadata("User-Id") == clientPair.publicKey.z85)
+        authenticator.stop()
+    }
+
+    @Test("CURVE over PUB/SUB, any client key")
+    func curvePublishSubscribe() throws {
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(curve: .anyKey))
+        let publisher = try PubSocket.bounded(context)
+        let subscriber = try SubSocket.bounded(context)
+        try makeCurveServer(publisher, serverPair)
+        try makeCurveClient(subscriber, try CurveKeyPair.generate(), server: serverPair.publicKey)
+        try subscriber.subscribe(to: "news")
+        let endpoint = try publisher.bind("tcp://127.0.0.1:*")
+        try subscriber.connect(endpoint)
+        let received = try publish(on: publisher, until: subscriber) { "news \($0)" }
+        #expect(received.string.hasPrefix("news "))
+        authenticator.stop()
+    }
+
+    @Test("a client with the wrong server key gets nothing")
+    func wrongServerKey() throws {
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(curve: .anyKey))
+        let (server, client, monitor) = try requestReply(
+            context, server: { try makeCurveServer($0, serverPair) },
+            client: { try makeCurveClient($0, try CurveKeyPair.generate(), server: try CurveKeyPair.generate().publicKey) }
+        )
+        let kind = try expectRefused(monitor, server, client)
+        guard case .handshakeFailedProtocol = kind else {
+            Issue.record("not a protocol failure: \(kind)")
+            return
+        }
+        authenticator.stop()
+    }
+
+    @Test("a CURVE key set accepts one client key and refuses another")
+    func curveKeySet() throws {
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let known = try CurveKeyPair.generate()
+        let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(curve: .keys([known.publicKey])))
+        let (server, client, _) = try requestReply(
+            context, server: { try makeCurveServer($0, serverPair) },
+            client: { try makeCurveClient($0, known, server: serverPair.publicKey) })
+        #expect(try exchange(server, client).userID == known.publicKey.z85)
+
+        let (otherServer, stranger, monitor) = try requestReply(
+            context, server: { try makeCurveServer($0, serverPair) },
+            client: { try makeCurveClient($0, try CurveKeyPair.generate(), server: serverPair.publicKey) })
+        #expect(try expectRefused(monitor, otherServer, stranger) == .handshakeFailedAuthentication(status: 400))
+        authenticator.stop()
+    }
+
+    @Test("a directory of czmq certificates")
+    func certificateDirectory() throws {
+        var template = Array("/tmp/swift-zeromq-certs-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp: errno \(errno)") }
+        let directory = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let known = try CurveKeyPair.generate()
+        let other = try CurveKeyPair.generate()
+        // As czmq's zcert_save_public writes it, and one with single quotes and tabs.
+        try """
+            #   ****  Generated on 2024-01-01 00:00:00 by CZMQ  ****
+            #   ZeroMQ CURVE Public Certificate
+
+            metadata
+                name = "client"
+            curve
+                public-key = "\(known.publicKey.z85)"
+
+            """.write(toFile: directory + "/client.key", atomically: false, encoding: .utf8)
+        try "curve\n\tpublic-key = '\(other.publicKey.z85)'\n"
+            .write(toFile: directory + "/other.key", atomically: false, encoding: .utf8)
+        try "metadata\n    name = \"no key here\"\n".write(toFile: directory + "/README", atomically: false, encoding: .utf8)
+        try "curve\n    public-key = \"\(known.secretKey.z85)\"\n"
+            .write(toFile: directory + "/.hidden", atomically: false, encoding: .utf8)
+
+        let policy = try ZAPCurvePolicy.certificates(inDirectory: directory)
+        #expect(policy == .keys([known.publicKey, other.publicKey]))
+
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(curve: policy))
+        let (server, client, _) = try requestReply(
+            context, server: { try makeCurveServer($0, serverPair) },
+            client: { try makeCurveClient($0, known, server: serverPair.publicKey) })
+        #expect(try exchange(server, client).userID == known.publicKey.z85)
+        authenticator.stop()
+
+        try "curve\n    public-key = \"too short\"\n".write(toFile: directory + "/bad", atomically: false, encoding: .utf8)
+        #expect(throws: ZMQError.invalidArgument) { try ZAPCurvePolicy.certificates(inDirectory: directory) }
+        #expect(throws: ZMQError.noEntry) { try ZAPCurvePolicy.certificates(inDirectory: directory + "/missing") }
+    }
+
+    // MARK: PLAIN and addresses
+
+    @Test("PLAIN: a wrong password is refused, the right one accepted with the user name as User-Id")
+    func plain() throws {
+        let context = try makeContext()
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(plainPasswords: ["admin": "secret"]))
+        let (server, client, monitor) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "admin", "wrong") })
+        #expect(try expectRefused(monitor, server, client) == .handshakeFailedAuthentication(status: 400))
+
+        let (goodServer, goodClient, _) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "admin", "secret") })
+        let request = try exchange(goodServer, goodClient)
+        #expect(request.userID == "admin")
+        authenticator.stop()
+    }
+
+    @Test("deny by IP address: nothing arrives from 127.0.0.1")
+    func denyAddress() throws {
+        let context = try makeContext()
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(deniedAddresses: ["127.0.0.1"], plainPasswords: ["u": "p"]))
+        let (server, client, monitor) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "u", "p") })
+        #expect(try expectRefused(monitor, server, client) == .handshakeFailedAuthentication(status: 400))
+
+        // NULL with a ZAP domain asks the authenticator too.
+        let (nullServer, nullClient, nullMonitor) = try requestReply(
+            context, server: { try setRaw($0, ZMQ_ZAP_DOMAIN, "global") }, client: { _ in })
+        #expect(try expectRefused(nullMonitor, nullServer, nullClient) == .handshakeFailedAuthentication(status: 400))
+        authenticator.stop()
+    }
+
+    @Test("allow by IP address: only listed addresses pass")
+    func allowAddress() throws {
+        let context = try makeContext()
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(allowedAddresses: ["127.0.0.1"], deniedAddresses: ["127.0.0.1"]),
+            domains: ["elsewhere": ZAPPolicy(allowedAddresses: ["192.0.2.1"])])
+        let (server, client, _) = try requestReply(
+            context, server: { try setRaw($0, ZMQ_ZAP_DOMAIN, "local") }, client: { _ in })
+        let request = try exchange(server, client)
+        #expect(request.userID == "")
+
+        let (otherServer, otherClient, monitor) = try requestReply(
+            context, server: { try setRaw($0, ZMQ_ZAP_DOMAIN, "elsewhere") }, client: { _ in })
+        #expect(try expectRefused(monitor, otherServer, otherClient) == .handshakeFailedAuthentication(status: 400))
+        authenticator.stop()
+    }
+
+    // MARK: The handler and domains
+
+    @Test("the handler decides what the policy leaves open, on the authenticator's thread")
+    func handler() throws {
+        let context = try makeContext()
+        let seen = Locked<[String]>([])
+        let policy = ZAPPolicy(handler: { request in
+            seen.value.append("\(request.domain) \(request.mechanism) \(request.address) \(request.username ?? "-")")
+            switch request.password {
+            case "open sesame": return .allow(userID: "handled \(request.username ?? "")")
+            case "later": return .temporaryError("try again")
+            default: return .deny()
+            }
+        })
+        let authenticator = try Authenticator.start(in: context, domains: ["vault": policy])
+        let (server, client, _) = try requestReply(
+            context, server: { try makePlainServer($0); try setRaw($0, ZMQ_ZAP_DOMAIN, "vault") },
+            client: { try makePlainClient($0, "ali", "open sesame") })
+        #expect(try exchange(server, client).userID == "handled ali")
+        #expect(seen.value == ["vault PLAIN 127.0.0.1 ali"])
+
+        let (laterServer, laterClient, monitor) = try requestReply(
+            context, server: { try makePlainServer($0); try setRaw($0, ZMQ_ZAP_DOMAIN, "vault") },
+            client: { try makePlainClient($0, "ali", "later") })
+        #expect(try expectRefused(monitor, laterServer, laterClient) == .handshakeFailedAuthentication(status: 300))
+
+        // Another domain falls back to the default policy, which leaves PLAIN unconfigured.
+        let (otherServer, otherClient, otherMonitor) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "open sesame") })
+        #expect(try expectRefused(otherMonitor, otherServer, otherClient) == .handshakeFailedAuthentication(status: 400))
+
+        // A policy replaced at run time applies to the next handshake.
+        authenticator.setPolicy(ZAPPolicy(plainPasswords: ["ali": "open sesame"]))
+        let (replacedServer, replacedClient, _) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "open sesame") })
+        #expect(try exchange(replacedServer, replacedClient).userID == "ali")
+        authenticator.stop()
+    }
+
+    @Test("the policy's decisions, request by request")
+    func policyDecisions() throws {
+        let key = try CurveKeyPair.generate().publicKey
+        let policy = ZAPPolicy(
+            deniedAddresses: ["10.0.0.9"], plainPasswords: ["a": "b"], curve: .keys([key]),
+            handler: { _ in .internalError("asked") })
+        func status(_ request: ZAPRequest) -> ZAPStatus { policy.response(to: request).status }
+        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .null)) == .ok)
+        #expect(status(ZAPRequest(address: "10.0.0.9", mechanism: .null)) == .authenticationFailure)
+        let plain = ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [Array("a".utf8), Array("b".utf8)])
+        #expect(policy.response(to: plain) == .allow(userID: "a"))
+        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [[0x61]])) == .internalError)
+        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .curve, credentials: [key.bytes])) == .ok)
+        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .curve, credentials: [[1, 2]])) == .internalError)
+        #expect(policy.response(to: ZAPRequest(address: "10.0.0.1", mechanism: .gssapi)).statusText == "asked")
+        #expect(ZAPPolicy().response(to: plain) == .deny("PLAIN is not configured"))
+    }
+
+    // MARK: Lifecycle
+
+    @Test("stop, a second authenticator, restart, and release")
+    func lifecycle() throws {
+        let context = try makeContext()
+        let first = try Authenticator.start(in: context)
+        #expect(first.isRunning)
+        do {
+            _ = try Authenticator.start(in: context)
+            Issue.record("a second authenticator started")
+        } catch {
+            #expect(error == .addressInUse)
+            #expect("\(error)".contains("inproc://zeromq.zap.01"))
+        }
+        first.stop()
+        first.stop()
+        #expect(!first.isRunning)
+
+        // Released without stop: the endpoint is free again.
+        do {
+            let second = try Authenticator.start(in: context, policy: ZAPPolicy(plainPasswords: ["u": "p"]))
+            #expect(second.isRunning)
+        }
+        let third = try Authenticator.start(in: context, policy: ZAPPolicy(plainPasswords: ["u": "p"]))
+        let (server, client, _) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "u", "p") })
+        #expect(try exchange(server, client).userID == "u")
+        third.stop()
+        context.close()
+    }
+
+    @Test("context.close() while it runs returns promptly and stops it")
+    func contextClose() throws {
+        let context = try Context(defaultLinger: .seconds(1))
+        let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(plainPasswords: ["u": "p"]))
+        let (server, client, _) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "u", "p") })
+        _ = try exchange(server, client)
+        let started = ContinuousClock.now
+        context.close()
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(!authenticator.isRunning)
+        authenticator.stop()
+        #expect(server.isClosed && client.isClosed)
+    }
+
+    @Test("context.shutdown() ends it")
+    func contextShutdown() throws {
+        let context = try makeContext()
+        let authenticator = try Authenticator.start(in: context)
+        context.shutdown()
+        #expect(waitUntil { !authenticator.isRunning })
+        authenticator.stop()
+        context.close()
+    }
+
+    // MARK: pyzmq
+
+    @Test("a pyzmq CURVE server and a client written here")
+    func pyzmqServer() throws {
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let clientPair = try CurveKeyPair.generate()
+        // The CURVE server role does not depend on who binds: the Swift client binds, so
+        // the Python server needs no port of its own.
+        let client = try ReqSocket.bounded(context, timeout: .seconds(20))
+        try makeCurveClient(client, clientPair, server: serverPair.publicKey)
+        let endpoint = try client.bind("tcp://127.0.0.1:*")
+        let output = Locked<Result<String, TestFailure>?>(nil)
+        let python = TestThread {
+            do {
+                let printed = try runPython(
+                    """
+                    import sys, zmq
+                    from zmq.auth.thread import ThreadAuthenticator
+                    ctx = zmq.Context()
+                    auth = ThreadAuthenticator(ctx)
+                    auth.start()
+                    auth.configure_curve(domain='*', location=zmq.auth.CURVE_ALLOW_ANY)
+                    s = ctx.socket(zmq.REP)
+                    s.linger = 0
+                    s.rcvtimeo = 20000
+                    s.curve_server = True
+                    s.curve_secretkey = sys.argv[1].encode()
+                    s.connect(sys.argv[2])
+                    m = s.recv(copy=False)
+                    s.send(b'pyzmq got ' + m.bytes)
+                    print(m.get('User-Id'))
+                    s.close()
+                    auth.stop()
+                    ctx.term()
+                    """, arguments: [serverPair.secretKey.z85, endpoint])
+                output.value = .success(printed)
+            } catch {
+                output.value = .failure(TestFailure("\(error)"))
+            }
+        }
+        try client.send("hello")
+        #expect(try client.receiveString() == "pyzmq got hello")
+        #expect(python.join(timeout: .seconds(30)))
+        let printed = try #require(output.value).get()
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == clientPair.publicKey.z85)
+    }
+
+    @Test("a pyzmq CURVE client and a server with this authenticator")
+    func pyzmqClient() throws {
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let clientPair = try CurveKeyPair.generate()
+        let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(curve: .keys([clientPair.publicKey])))
+        let server = try RepSocket.bounded(context, timeout: .seconds(20))
+        try makeCurveServer(server, serverPair)
+        let endpoint = try server.bind("tcp://127.0.0.1:*")
+        let output = Locked<Result<String, TestFailure>?>(nil)
+        let python = TestThread {
+            do {
+                let printed = try runPython(
+                    """
+                    import sys, zmq
+                    ctx = zmq.Context()
+                    s = ctx.socket(zmq.REQ)
+                    s.linger = 0
+                    s.rcvtimeo = 20000
+                    s.curve_serverkey = sys.argv[1].encode()
+                    s.curve_publickey = sys.argv[2].encode()
+                    s.curve_secretkey = sys.argv[3].encode()
+                    s.connect(sys.argv[4])
+                    s.send(b'from pyzmq')
+                    print(s.recv().decode())
+                    s.close()
+                    ctx.term()
+                    """,
+                    arguments: [serverPair.publicKey.z85, clientPair.publicKey.z85, clientPair.secretKey.z85, endpoint])
+                output.value = .success(printed)
+            } catch {
+                output.value = .failure(TestFailure("\(error)"))
+            }
+        }
+        let request = try server.receive()
+        #expect(request.string == "from pyzmq")
+        #expect(request.userID == clientPair.publicKey.z85)
+        try server.send("hello pyzmq")
+        #expect(python.join(timeout: .seconds(30)))
+        let printed = try #require(output.value).get()
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "hello pyzmq")
+        authenticator.stop()
+    }
+}

@@ -179,6 +179,7 @@ func main() throws(ZMQError) {
     try checkProxy()
     try checkMonitor()
     try checkKeys()
+    try checkZAP()
 
     // Sockets left open: the context's close() closes them, and their release later
     // must not close them again.

@@ -207,7 +207,7 @@ extension Socket {
 /// and the meaning libzmq gives its special values.
 ///
 /// Use the codecs to declare an option swift-zeromq does not name
-/// (``SocketOption/init(rawValue:name:codec:)``): ``int32``, ``int64``, ``uint64``,
+/// (``SocketOption/init(rawValue:name:codec:)``): `int32`, `int64`, ``uint64``,
 /// ``bool``, ``string``, ``bytes``, and for time intervals ``timeout``, ``limit`` and
 /// ``interval``.
 public struct SocketOptionCodec<Value>: Sendable {

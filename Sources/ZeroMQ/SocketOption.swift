@@ -1,7 +1,7 @@
 import CZeroMQ
 
-/// A socket option that can be read and written, typed by its value, so that a value
-/// of the wrong type does not compile:
+/// A socket option that every kind of socket has, read and written, typed by its value,
+/// so that a value of the wrong type does not compile:
 ///
 /// ```swift
 /// try socket.setOption(.linger, .zero)
@@ -9,13 +9,31 @@ import CZeroMQ
 /// let timeout = try socket.option(.receiveTimeout)
 /// ```
 ///
-/// Options that can only be read are ``ReadOnlySocketOption``s and have no setter.
+/// Options that can only be read are ``ReadOnlySocketOption``s and have no setter;
+/// options libzmq can only write are ``WriteOnlySocketOption``s and have no getter.
+/// Options that belong to some kinds of socket only are ``KindSocketOption``s and
+/// ``WriteOnlyKindSocketOption``s, which exist only on those kinds.
+///
+/// An option this package does not name (a newer libzmq's, a draft one) can be declared
+/// from its C number and a ``SocketOptionCodec``:
+///
+/// ```swift
+/// let sendHighWaterMark = SocketOption<Int>(rawValue: 23, name: "ZMQ_SNDHWM", codec: .int32)
+/// try socket.setOption(sendHighWaterMark, 5000)
+/// ```
 public struct SocketOption<Value>: Sendable {
     /// The libzmq option number, such as `ZMQ_LINGER`.
     public let rawValue: Int32
     /// The libzmq option name, such as `"ZMQ_LINGER"`, used in error messages.
     public let name: String
-    let codec: OptionCodec<Value>
+    let codec: SocketOptionCodec<Value>
+
+    /// An option from its libzmq number and name, whose value travels through `codec`.
+    public init(rawValue: Int32, name: String, codec: SocketOptionCodec<Value>) {
+        self.rawValue = rawValue
+        self.name = name
+        self.codec = codec
+    }
 }
 
 /// A socket option that can only be read, such as `ZMQ_TYPE` or `ZMQ_LAST_ENDPOINT`.
@@ -24,17 +42,87 @@ public struct ReadOnlySocketOption<Value>: Sendable {
     public let rawValue: Int32
     /// The libzmq option name, used in error messages.
     public let name: String
-    let codec: OptionCodec<Value>
+    let codec: SocketOptionCodec<Value>
+
+    /// An option from its libzmq number and name, whose value travels through `codec`.
+    public init(rawValue: Int32, name: String, codec: SocketOptionCodec<Value>) {
+        self.rawValue = rawValue
+        self.name = name
+        self.codec = codec
+    }
 }
 
-/// A socket option that libzmq lets you set but not read back, such as
-/// `ZMQ_ROUTER_MANDATORY`; it has no getter.
+/// A socket option that libzmq lets every kind of socket set but not read back; it has
+/// no getter. swift-zeromq names none (the write-only options of libzmq 4.3 belong to
+/// some kinds only: see ``WriteOnlyKindSocketOption``), but one can be declared.
 public struct WriteOnlySocketOption<Value>: Sendable {
     /// The libzmq option number.
     public let rawValue: Int32
     /// The libzmq option name, used in error messages.
     public let name: String
-    let codec: OptionCodec<Value>
+    let codec: SocketOptionCodec<Value>
+
+    /// An option from its libzmq number and name, whose value travels through `codec`.
+    public init(rawValue: Int32, name: String, codec: SocketOptionCodec<Value>) {
+        self.rawValue = rawValue
+        self.name = name
+        self.codec = codec
+    }
+}
+
+/// A socket option, read and written, that only some kinds of socket have, such as
+/// ``conflate`` (PUSH, PULL, PUB, SUB, DEALER) or ``invertMatching`` (PUB, XPUB, SUB,
+/// XSUB).
+///
+/// `Kind` is the socket's kind: each option is declared in an extension constrained to
+/// a marker protocol (``ConflatingSocketType``, ``FilteringSocketType``) that only the
+/// kinds libzmq supports it on conform to, so using it on another kind does not
+/// compile:
+///
+/// ```swift
+/// try push.setOption(.conflate, true)
+/// // try router.setOption(.conflate, true)   // does not compile
+/// ```
+///
+/// A ``DynamicSocket`` has every option; on a kind that lacks it, it throws
+/// ``ZMQError/notSupported``, naming the option and the kind.
+public struct KindSocketOption<Kind: SocketTypeProtocol, Value>: Sendable {
+    /// The libzmq option number.
+    public let rawValue: Int32
+    /// The libzmq option name, used in error messages.
+    public let name: String
+    /// The kinds libzmq supports the option on, checked for a ``DynamicSocket``.
+    public let kinds: [SocketKind]
+    let codec: SocketOptionCodec<Value>
+
+    /// An option from its libzmq number and name, for the `kinds` that support it.
+    public init(rawValue: Int32, name: String, kinds: [SocketKind], codec: SocketOptionCodec<Value>) {
+        self.rawValue = rawValue
+        self.name = name
+        self.kinds = kinds
+        self.codec = codec
+    }
+}
+
+/// A socket option that only some kinds of socket have and that libzmq lets you set but
+/// not read back, such as ``routerMandatory`` on ROUTER or ``xpubVerbose`` on XPUB; it
+/// has no getter, and, as ``KindSocketOption``, it does not compile on other kinds.
+public struct WriteOnlyKindSocketOption<Kind: SocketTypeProtocol, Value>: Sendable {
+    /// The libzmq option number.
+    public let rawValue: Int32
+    /// The libzmq option name, used in error messages.
+    public let name: String
+    /// The kinds libzmq supports the option on, checked for a ``DynamicSocket``.
+    public let kinds: [SocketKind]
+    let codec: SocketOptionCodec<Value>
+
+    /// An option from its libzmq number and name, for the `kinds` that support it.
+    public init(rawValue: Int32, name: String, kinds: [SocketKind], codec: SocketOptionCodec<Value>) {
+        self.rawValue = rawValue
+        self.name = name
+        self.kinds = kinds
+        self.codec = codec
+    }
 }
 
 extension Socket {
@@ -57,6 +145,30 @@ extension Socket {
         try option.codec.set(handle, option.rawValue, option.name, value)
     }
 
+    /// Sets an option of this kind of socket.
+    ///
+    /// - Throws: as ``setOption(_:_:)-(SocketOption<Value>,_)``, and
+    ///   ``ZMQError/notSupported`` on a ``DynamicSocket`` whose kind lacks the option.
+    ///
+    /// The corresponding C function is `zmq_setsockopt`.
+    public func setOption<Value>(_ option: KindSocketOption<Kind, Value>, _ value: Value) throws(ZMQError) {
+        let handle = try liveHandle("setsockopt")
+        try checkKind(option.kinds, option.name, "setsockopt")
+        try option.codec.set(handle, option.rawValue, option.name, value)
+    }
+
+    /// Sets an option of this kind of socket that cannot be read back.
+    ///
+    /// - Throws: as ``setOption(_:_:)-(SocketOption<Value>,_)``, and
+    ///   ``ZMQError/notSupported`` on a ``DynamicSocket`` whose kind lacks the option.
+    ///
+    /// The corresponding C function is `zmq_setsockopt`.
+    public func setOption<Value>(_ option: WriteOnlyKindSocketOption<Kind, Value>, _ value: Value) throws(ZMQError) {
+        let handle = try liveHandle("setsockopt")
+        try checkKind(option.kinds, option.name, "setsockopt")
+        try option.codec.set(handle, option.rawValue, option.name, value)
+    }
+
     /// Reads a socket option. The corresponding C function is `zmq_getsockopt`.
     public func option<Value>(_ option: SocketOption<Value>) throws(ZMQError) -> Value {
         let handle = try liveHandle("getsockopt")
@@ -68,33 +180,62 @@ extension Socket {
         let handle = try liveHandle("getsockopt")
         return try option.codec.get(handle, option.rawValue, option.name)
     }
+
+    /// Reads an option of this kind of socket.
+    ///
+    /// - Throws: ``ZMQError/notSupported`` on a ``DynamicSocket`` whose kind lacks the
+    ///   option.
+    ///
+    /// The corresponding C function is `zmq_getsockopt`.
+    public func option<Value>(_ option: KindSocketOption<Kind, Value>) throws(ZMQError) -> Value {
+        let handle = try liveHandle("getsockopt")
+        try checkKind(option.kinds, option.name, "getsockopt")
+        return try option.codec.get(handle, option.rawValue, option.name)
+    }
+
+    /// For a ``DynamicSocket``, whose `Kind` has every option, the error for an option
+    /// its run-time kind lacks. A typed kind has the option by its conformances.
+    private func checkKind(_ kinds: [SocketKind], _ name: String, _ operation: String) throws(ZMQError) {
+        guard Kind.self == SocketType.Dynamic.self, !kinds.contains(kind) else { return }
+        throw ZMQError(
+            CZMQ_ENOTSUP, operation: operation, target: "\(name) on \(kind.name)",
+            reason: "\(name) applies to \(kinds.map(\.name).joined(separator: ", ")) sockets, not \(kind.name)")
+    }
 }
 
-/// How a Swift value travels through `zmq_setsockopt` and `zmq_getsockopt`.
-struct OptionCodec<Value>: Sendable {
+/// How a Swift value travels through `zmq_setsockopt` and `zmq_getsockopt`: the C type
+/// and the meaning libzmq gives its special values.
+///
+/// Use the codecs to declare an option swift-zeromq does not name
+/// (``SocketOption/init(rawValue:name:codec:)``): `int32`, `int64`, ``uint64``,
+/// ``bool``, ``string``, ``bytes``, and for time intervals ``timeout``, ``limit`` and
+/// ``interval``.
+public struct SocketOptionCodec<Value>: Sendable {
     let get: @Sendable (UnsafeMutableRawPointer, Int32, String) throws(ZMQError) -> Value
     let set: @Sendable (UnsafeMutableRawPointer, Int32, String, Value) throws(ZMQError) -> Void
 }
 
-extension OptionCodec {
-    /// A fixed-size C value (`int`, `int64_t`, `uint64_t`) converted to and from `Value`.
+extension SocketOptionCodec {
+    /// A fixed-size C value (`int`, `int64_t`, `uint64_t`) converted to and from `Value`;
+    /// `encode` returns `nil` for a value the C type cannot hold, with `reason`.
     static func scalar<C: FixedWidthInteger & Sendable>(
-        _: C.Type, encode: @escaping @Sendable (Value) -> C?, decode: @escaping @Sendable (C) -> Value
-    ) -> OptionCodec {
-        OptionCodec(
+        _: C.Type, reason: String? = nil, encode: @escaping @Sendable (Value) -> C?,
+        decode: @escaping @Sendable (C) throws(ZMQError) -> Value
+    ) -> SocketOptionCodec {
+        SocketOptionCodec(
             get: { handle, option, name throws(ZMQError) in
                 var raw = C.zero
                 var size = MemoryLayout<C>.size
                 if zmq_getsockopt(handle, option, &raw, &size) != 0 {
                     throw ZMQError.last("getsockopt", target: name)
                 }
-                return decode(raw)
+                return try decode(raw)
             },
             set: { handle, option, name, value throws(ZMQError) in
                 guard var raw = encode(value) else {
                     throw ZMQError(
                         EINVAL, operation: "setsockopt", target: "\(name) = \(value)",
-                        reason: "the value does not fit a C \(C.self)")
+                        reason: reason ?? "the value does not fit a C \(C.self)")
                 }
                 if zmq_setsockopt(handle, option, &raw, MemoryLayout<C>.size) != 0 {
                     throw ZMQError.last("setsockopt", target: "\(name) = \(value)")
@@ -103,11 +244,11 @@ extension OptionCodec {
     }
 
     /// A byte string, read into a buffer of up to `capacity` bytes.
-    static func bytes(
+    static func buffer(
         capacity: Int, encode: @escaping @Sendable (Value) -> [UInt8],
         decode: @escaping @Sendable ([UInt8]) -> Value
-    ) -> OptionCodec {
-        OptionCodec(
+    ) -> SocketOptionCodec {
+        SocketOptionCodec(
             get: { handle, option, name throws(ZMQError) in
                 var buffer = [UInt8](repeating: 0, count: capacity)
                 var size = capacity
@@ -127,45 +268,111 @@ extension OptionCodec {
     }
 }
 
-extension OptionCodec where Value == Int {
-    static var int32: Self { .scalar(Int32.self, encode: { Int32(exactly: $0) }, decode: { Int($0) }) }
-    static var int64: Self { .scalar(Int64.self, encode: { Int64(exactly: $0) }, decode: { Int($0) }) }
+extension SocketOptionCodec where Value == Int {
+    /// A C `int`; a value outside its range throws ``ZMQError/invalidArgument``.
+    public static var int32: Self { .scalar(Int32.self, encode: { Int32(exactly: $0) }, decode: { Int($0) }) }
+    /// A C `int64_t`.
+    public static var int64: Self { .scalar(Int64.self, encode: { Int64(exactly: $0) }, decode: { Int($0) }) }
 }
 
-extension OptionCodec where Value == Bool {
-    static var bool: Self { .scalar(Int32.self, encode: { $0 ? 1 : 0 }, decode: { $0 != 0 }) }
+extension SocketOptionCodec where Value == Int32 {
+    /// A C `int`.
+    public static var int32: Self { .scalar(Int32.self, encode: { $0 }, decode: { $0 }) }
 }
 
-extension OptionCodec where Value == Timeout {
-    /// A limit where libzmq's -1 is infinite and 0 is "do not wait" (`ZMQ_LINGER`,
-    /// `ZMQ_SNDTIMEO`, `ZMQ_RCVTIMEO`): the C value is the `Timeout`'s own.
-    static var timeout: Self {
+extension SocketOptionCodec where Value == Int64 {
+    /// A C `int64_t`.
+    public static var int64: Self { .scalar(Int64.self, encode: { $0 }, decode: { $0 }) }
+}
+
+extension SocketOptionCodec where Value == UInt64 {
+    /// A C `uint64_t`.
+    public static var uint64: Self { .scalar(UInt64.self, encode: { $0 }, decode: { $0 }) }
+}
+
+extension SocketOptionCodec where Value == Bool {
+    /// A C `int` that is 0 or 1.
+    public static var bool: Self { .scalar(Int32.self, encode: { $0 ? 1 : 0 }, decode: { $0 != 0 }) }
+}
+
+extension SocketOptionCodec where Value == Bool? {
+    /// A C `int` that is 0 or 1, or -1 for "the operating system's default" (`nil`).
+    static var tristate: Self {
+        .scalar(Int32.self, encode: { $0.map { $0 ? 1 : 0 } ?? -1 }, decode: { $0 < 0 ? nil : $0 != 0 })
+    }
+}
+
+extension SocketOptionCodec where Value == Timeout {
+    /// Milliseconds in a C `int`, where libzmq's -1 is ``Timeout/infinite`` and 0 is
+    /// ``Timeout/zero``: the C value is the `Timeout`'s own (`ZMQ_LINGER`,
+    /// `ZMQ_SNDTIMEO`, `ZMQ_RCVTIMEO`, `ZMQ_RECONNECT_IVL`).
+    public static var timeout: Self {
         .scalar(Int32.self, encode: { $0.milliseconds }, decode: { Timeout(milliseconds: $0) })
     }
 
-    /// A limit where libzmq's 0 means "no limit" (`ZMQ_HANDSHAKE_IVL`,
-    /// `ZMQ_CONNECT_TIMEOUT`): `.infinite` travels as 0, and `.zero` has no C spelling.
-    static var limit: Self {
-        let plain = OptionCodec.scalar(
-            Int32.self, encode: { $0.isInfinite ? 0 : $0.milliseconds },
+    /// Milliseconds in a C `int`, where libzmq's 0 means "no limit" (`ZMQ_HANDSHAKE_IVL`,
+    /// `ZMQ_CONNECT_TIMEOUT`, `ZMQ_TCP_MAXRT`): ``Timeout/infinite`` travels as 0, and
+    /// ``Timeout/zero``, which has no C spelling, throws ``ZMQError/invalidArgument``.
+    public static var limit: Self {
+        .scalar(
+            Int32.self, reason: "libzmq reads 0 as no limit; use .infinite for none, or at least 1 ms",
+            encode: { $0 == .zero ? nil : $0.isInfinite ? 0 : $0.milliseconds },
             decode: { $0 == 0 ? .infinite : Timeout(milliseconds: $0) })
-        return OptionCodec(
-            get: plain.get,
-            set: { handle, option, name, value throws(ZMQError) in
-                guard value != .zero else {
-                    throw ZMQError(
-                        EINVAL, operation: "setsockopt", target: "\(name) = \(value)",
-                        reason: "libzmq reads 0 as no limit; use .infinite for none, or at least 1 ms")
-                }
-                try plain.set(handle, option, name, value)
-            })
+    }
+
+    /// Milliseconds in a C `int` that must be finite; what 0 means is the option's
+    /// (`ZMQ_RECONNECT_IVL_MAX`: no back-off, `ZMQ_HEARTBEAT_IVL`: no heartbeats).
+    /// ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
+    public static var interval: Self {
+        .scalar(
+            Int32.self, reason: "libzmq has no infinite value for this option",
+            encode: { $0.isInfinite ? nil : $0.milliseconds }, decode: { Timeout(milliseconds: $0) })
+    }
+
+    /// Milliseconds in a C `int` that libzmq keeps in deciseconds, in 0...6553.5 s
+    /// (`ZMQ_HEARTBEAT_TTL`): the value is rounded to the nearest 100 ms first, and
+    /// ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
+    static var deciseconds: Self {
+        .scalar(
+            Int32.self, reason: "libzmq holds 0 to 6553.5 seconds, in tenths of a second",
+            encode: { timeout in
+                guard !timeout.isInfinite else { return nil }
+                let rounded = (Int(timeout.milliseconds) + 50) / 100 * 100
+                return rounded <= Int(UInt16.max) * 100 ? Int32(rounded) : nil
+            }, decode: { Timeout(milliseconds: $0) })
     }
 }
 
-extension OptionCodec where Value == String {
+extension SocketOptionCodec where Value == Timeout? {
+    /// Whole seconds in a C `int`, where libzmq's -1 is `nil`, the operating system's
+    /// default (`ZMQ_TCP_KEEPALIVE_IDLE`, `ZMQ_TCP_KEEPALIVE_INTVL`): a value is rounded
+    /// up to whole seconds, and ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
+    static var seconds: Self {
+        .scalar(
+            Int32.self, reason: "libzmq takes whole seconds, or nil for the system's default",
+            encode: { timeout in
+                guard let timeout else { return -1 }
+                guard !timeout.isInfinite else { return nil }
+                return (timeout.milliseconds / 1000) + (timeout.milliseconds % 1000 == 0 ? 0 : 1)
+            }, decode: { $0 < 0 ? nil : .seconds(Int($0)) })
+    }
+
+    /// Milliseconds in a C `int`, where libzmq's -1, which it gives but does not take,
+    /// is `nil` (`ZMQ_HEARTBEAT_TIMEOUT`, where it means "the heartbeat interval").
+    static var defaulted: Self {
+        .scalar(
+            Int32.self, reason: "libzmq cannot be given back its default (-1); set a finite value",
+            encode: { timeout in
+                guard let timeout, !timeout.isInfinite else { return nil }
+                return timeout.milliseconds
+            }, decode: { $0 < 0 ? nil : Timeout(milliseconds: $0) })
+    }
+}
+
+extension SocketOptionCodec where Value == String {
     /// A C string; libzmq reports its length including the terminating NUL.
-    static var string: Self {
-        .bytes(
+    public static var string: Self {
+        .buffer(
             capacity: 1024, encode: { Array($0.utf8) + [0] },
             decode: { bytes in
                 String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
@@ -173,189 +380,9 @@ extension OptionCodec where Value == String {
     }
 }
 
-extension OptionCodec where Value == [UInt8] {
-    static var binary: Self { .bytes(capacity: 256, encode: { $0 }, decode: { $0 }) }
-}
-
-// MARK: - The options
-
-extension SocketOption {
-    init(_ rawValue: Int32, _ name: String, _ codec: OptionCodec<Value>) {
-        self.init(rawValue: rawValue, name: name, codec: codec)
-    }
-}
-
-extension ReadOnlySocketOption {
-    init(_ rawValue: Int32, _ name: String, _ codec: OptionCodec<Value>) {
-        self.init(rawValue: rawValue, name: name, codec: codec)
-    }
-}
-
-extension WriteOnlySocketOption {
-    init(_ rawValue: Int32, _ name: String, _ codec: OptionCodec<Value>) {
-        self.init(rawValue: rawValue, name: name, codec: codec)
-    }
-}
-
-extension SocketOption where Value == Timeout {
-    /// How long a closed socket keeps trying to send its pending messages. New sockets
-    /// get ``Context/defaultLinger``. The corresponding C option is `ZMQ_LINGER`.
-    public static var linger: Self { .init(ZMQ_LINGER, "ZMQ_LINGER", .timeout) }
-
-    /// How long a blocking send waits before throwing ``ZMQError/again``.
-    /// The corresponding C option is `ZMQ_SNDTIMEO`.
-    public static var sendTimeout: Self { .init(ZMQ_SNDTIMEO, "ZMQ_SNDTIMEO", .timeout) }
-
-    /// How long a blocking receive waits before throwing ``ZMQError/again``.
-    /// The corresponding C option is `ZMQ_RCVTIMEO`.
-    public static var receiveTimeout: Self { .init(ZMQ_RCVTIMEO, "ZMQ_RCVTIMEO", .timeout) }
-
-    /// How long a connection's ZMTP handshake may take before the connection is closed;
-    /// 30 seconds by default, and ``Timeout/infinite`` for no limit.
-    ///
-    /// libzmq spells "no limit" as 0, so `.infinite` is sent as 0 and 0 reads back as
-    /// `.infinite`; ``Timeout/zero``, which libzmq cannot express, throws
-    /// ``ZMQError/invalidArgument``. The corresponding C option is `ZMQ_HANDSHAKE_IVL`.
-    public static var handshakeInterval: Self { .init(ZMQ_HANDSHAKE_IVL, "ZMQ_HANDSHAKE_IVL", .limit) }
-
-    /// How long a tcp `connect()` may take before it is abandoned and retried;
-    /// ``Timeout/infinite`` by default, which leaves it to the operating system's own
-    /// limit.
-    ///
-    /// libzmq spells "no limit" as 0, so `.infinite` is sent as 0 and 0 reads back as
-    /// `.infinite`; ``Timeout/zero`` throws ``ZMQError/invalidArgument``.
-    /// The corresponding C option is `ZMQ_CONNECT_TIMEOUT`.
-    public static var connectTimeout: Self { .init(ZMQ_CONNECT_TIMEOUT, "ZMQ_CONNECT_TIMEOUT", .limit) }
-}
-
-extension SocketOption where Value == Int {
-    /// The most messages queued for sending to one peer; 0 means no limit.
-    /// The corresponding C option is `ZMQ_SNDHWM`.
-    public static var sendHighWaterMark: Self { .init(ZMQ_SNDHWM, "ZMQ_SNDHWM", .int32) }
-
-    /// The most messages queued on receipt from one peer; 0 means no limit.
-    /// The corresponding C option is `ZMQ_RCVHWM`.
-    public static var receiveHighWaterMark: Self { .init(ZMQ_RCVHWM, "ZMQ_RCVHWM", .int32) }
-
-    /// The largest message a peer may send, in bytes; -1 means no limit.
-    /// The corresponding C option is `ZMQ_MAXMSGSIZE`.
-    public static var maxMessageSize: Self { .init(ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE", .int64) }
-
-    /// The first reconnection interval, in milliseconds; -1 disables reconnection.
-    /// The corresponding C option is `ZMQ_RECONNECT_IVL`.
-    public static var reconnectInterval: Self { .init(ZMQ_RECONNECT_IVL, "ZMQ_RECONNECT_IVL", .int32) }
-
-    /// The longest reconnection interval, in milliseconds, for exponential back-off.
-    /// The corresponding C option is `ZMQ_RECONNECT_IVL_MAX`.
-    public static var reconnectIntervalMax: Self {
-        .init(ZMQ_RECONNECT_IVL_MAX, "ZMQ_RECONNECT_IVL_MAX", .int32)
-    }
-
-    /// The length of the queue of pending connections. The corresponding C option is
-    /// `ZMQ_BACKLOG`.
-    public static var backlog: Self { .init(ZMQ_BACKLOG, "ZMQ_BACKLOG", .int32) }
-
-    /// The kernel send buffer size in bytes; -1 keeps the OS default.
-    /// The corresponding C option is `ZMQ_SNDBUF`.
-    public static var sendBufferSize: Self { .init(ZMQ_SNDBUF, "ZMQ_SNDBUF", .int32) }
-
-    /// The kernel receive buffer size in bytes; -1 keeps the OS default.
-    /// The corresponding C option is `ZMQ_RCVBUF`.
-    public static var receiveBufferSize: Self { .init(ZMQ_RCVBUF, "ZMQ_RCVBUF", .int32) }
-
-    /// TCP keep-alive: -1 the OS default, 0 off, 1 on.
-    /// The corresponding C option is `ZMQ_TCP_KEEPALIVE`.
-    public static var tcpKeepalive: Self { .init(ZMQ_TCP_KEEPALIVE, "ZMQ_TCP_KEEPALIVE", .int32) }
-
-    /// The interval between ZMTP heartbeats, in milliseconds; 0 disables them.
-    /// The corresponding C option is `ZMQ_HEARTBEAT_IVL`.
-    public static var heartbeatInterval: Self { .init(ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL", .int32) }
-
-    /// How long to wait for a heartbeat reply before closing the connection, in
-    /// milliseconds. The corresponding C option is `ZMQ_HEARTBEAT_TIMEOUT`.
-    public static var heartbeatTimeout: Self {
-        .init(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", .int32)
-    }
-}
-
-extension SocketOption where Value == Bool {
-    /// Queue messages only to completed connections. The corresponding C option is
-    /// `ZMQ_IMMEDIATE`.
-    public static var immediate: Self { .init(ZMQ_IMMEDIATE, "ZMQ_IMMEDIATE", .bool) }
-
-    /// Use IPv6 as well as IPv4. The corresponding C option is `ZMQ_IPV6`.
-    public static var ipv6: Self { .init(ZMQ_IPV6, "ZMQ_IPV6", .bool) }
-
-    /// Keep only the last message in each queue. The corresponding C option is
-    /// `ZMQ_CONFLATE`.
-    public static var conflate: Self { .init(ZMQ_CONFLATE, "ZMQ_CONFLATE", .bool) }
-
-    /// PUB, XPUB, SUB, XSUB: deliver what does not match the subscriptions.
-    /// The corresponding C option is `ZMQ_INVERT_MATCHING`.
-    public static var invertMatching: Self { .init(ZMQ_INVERT_MATCHING, "ZMQ_INVERT_MATCHING", .bool) }
-}
-
-extension WriteOnlySocketOption where Value == Bool {
-    /// ROUTER: fail with ``ZMQError/hostUnreachable`` instead of dropping a message for
-    /// an unknown peer. The corresponding C option is `ZMQ_ROUTER_MANDATORY`.
-    public static var routerMandatory: Self { .init(ZMQ_ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY", .bool) }
-
-    /// REQ: match replies to requests, so a request can be resent.
-    /// The corresponding C option is `ZMQ_REQ_CORRELATE`.
-    public static var requestCorrelate: Self { .init(ZMQ_REQ_CORRELATE, "ZMQ_REQ_CORRELATE", .bool) }
-
-    /// REQ: allow sending a new request without waiting for the reply.
-    /// The corresponding C option is `ZMQ_REQ_RELAXED`.
-    public static var requestRelaxed: Self { .init(ZMQ_REQ_RELAXED, "ZMQ_REQ_RELAXED", .bool) }
-
-    /// XPUB: pass every subscription message up, not only new ones.
-    /// The corresponding C option is `ZMQ_XPUB_VERBOSE`.
-    public static var xpubVerbose: Self { .init(ZMQ_XPUB_VERBOSE, "ZMQ_XPUB_VERBOSE", .bool) }
-}
-
-extension SocketOption where Value == [UInt8] {
-    /// The socket's routing id, seen by ROUTER peers; 1 to 255 bytes.
-    /// The corresponding C option is `ZMQ_ROUTING_ID`.
-    public static var routingID: Self { .init(ZMQ_ROUTING_ID, "ZMQ_ROUTING_ID", .binary) }
-}
-
-extension ReadOnlySocketOption where Value == Int {
-    /// The libzmq socket type, such as `ZMQ_PUB`. The corresponding C option is
-    /// `ZMQ_TYPE`.
-    public static var type: Self { .init(ZMQ_TYPE, "ZMQ_TYPE", .int32) }
-}
-
-extension ReadOnlySocketOption where Value == Bool {
-    /// Whether the frame received last has more frames after it. The corresponding C
-    /// option is `ZMQ_RCVMORE`.
-    public static var receiveMore: Self { .init(ZMQ_RCVMORE, "ZMQ_RCVMORE", .bool) }
-}
-
-extension ReadOnlySocketOption where Value == String {
-    /// The endpoint bound or connected last, with the real port after a wildcard bind.
-    /// The corresponding C option is `ZMQ_LAST_ENDPOINT`.
-    public static var lastEndpoint: Self { .init(ZMQ_LAST_ENDPOINT, "ZMQ_LAST_ENDPOINT", .string) }
-}
-
-extension ReadOnlySocketOption where Value == Int32 {
-    /// The file descriptor that signals, edge-triggered, that ``events`` may have
-    /// changed; for integrating with an event loop. The corresponding C option is
-    /// `ZMQ_FD`.
-    public static var fileDescriptor: Self {
-        .init(ZMQ_FD, "ZMQ_FD", .scalar(Int32.self, encode: { $0 }, decode: { $0 }))
-    }
-}
-
-extension ReadOnlySocketOption where Value == PollEvents {
-    /// Whether a message can be received or sent now without blocking.
-    /// The corresponding C option is `ZMQ_EVENTS`.
-    public static var events: Self {
-        .init(
-            ZMQ_EVENTS, "ZMQ_EVENTS",
-            .scalar(
-                Int32.self, encode: { Int32($0.rawValue) },
-                decode: { PollEvents(rawValue: Int16(truncatingIfNeeded: $0)) }))
-    }
+extension SocketOptionCodec where Value == [UInt8] {
+    /// Binary data of up to 255 bytes, as libzmq's routing ids.
+    public static var bytes: Self { .buffer(capacity: 256, encode: { $0 }, decode: { $0 }) }
 }
 
 /// Readiness of a socket: what it can do without blocking.

@@ -26,6 +26,36 @@ public protocol ReceivingSocketType: SocketTypeProtocol {}
 /// A socket kind that can subscribe to topics: SUB and XSUB.
 public protocol SubscribingSocketType: ReceivingSocketType {}
 
+/// A kind with ROUTER's own options, ``WriteOnlyKindSocketOption/routerMandatory`` and
+/// ``WriteOnlyKindSocketOption/routerHandover``: ROUTER.
+public protocol RouterOptionsSocketType: SocketTypeProtocol {}
+
+/// A kind with ``WriteOnlyKindSocketOption/probeRouter``: ROUTER, DEALER and REQ.
+public protocol ProbingSocketType: SocketTypeProtocol {}
+
+/// A kind with ``WriteOnlyKindSocketOption/connectRoutingID``: ROUTER and STREAM.
+public protocol ConnectRoutingIDSocketType: SocketTypeProtocol {}
+
+/// A kind with REQ's own options, ``WriteOnlyKindSocketOption/requestCorrelate`` and
+/// ``WriteOnlyKindSocketOption/requestRelaxed``: REQ.
+public protocol RequestOptionsSocketType: SocketTypeProtocol {}
+
+/// A kind with XPUB's own options (``WriteOnlyKindSocketOption/xpubVerbose`` and the
+/// other `xpub` ones): XPUB.
+public protocol XPubOptionsSocketType: NoDropSocketType {}
+
+/// A kind with ``WriteOnlyKindSocketOption/xpubNoDrop``: XPUB and PUB.
+public protocol NoDropSocketType: SocketTypeProtocol {}
+
+/// A kind with ``WriteOnlyKindSocketOption/streamNotify``: STREAM.
+public protocol StreamOptionsSocketType: SocketTypeProtocol {}
+
+/// A kind with ``KindSocketOption/conflate``: PUSH, PULL, PUB, SUB and DEALER.
+public protocol ConflatingSocketType: SocketTypeProtocol {}
+
+/// A kind with ``KindSocketOption/invertMatching``: PUB, XPUB, SUB and XSUB.
+public protocol FilteringSocketType: SocketTypeProtocol {}
+
 /// The twelve stable libzmq socket types, as kinds for ``Socket``.
 ///
 /// Use the aliases ``PairSocket``, ``PubSocket``, ``SubSocket``, ``XPubSocket``,
@@ -39,33 +69,33 @@ public enum SocketType {
     }
 
     /// Publisher: sends to every matching subscriber. The C socket type is `ZMQ_PUB`.
-    public enum Pub: SendingSocketType {
+    public enum Pub: SendingSocketType, NoDropSocketType, ConflatingSocketType, FilteringSocketType {
         public static var rawValue: Int32 { ZMQ_PUB }
         public static var name: String { "PUB" }
     }
 
     /// Subscriber: receives what it subscribed to. The C socket type is `ZMQ_SUB`.
-    public enum Sub: SubscribingSocketType {
+    public enum Sub: SubscribingSocketType, ConflatingSocketType, FilteringSocketType {
         public static var rawValue: Int32 { ZMQ_SUB }
         public static var name: String { "SUB" }
     }
 
     /// Extended publisher: also receives subscription messages.
     /// The C socket type is `ZMQ_XPUB`.
-    public enum XPub: SendingSocketType, ReceivingSocketType {
+    public enum XPub: SendingSocketType, ReceivingSocketType, XPubOptionsSocketType, FilteringSocketType {
         public static var rawValue: Int32 { ZMQ_XPUB }
         public static var name: String { "XPUB" }
     }
 
     /// Extended subscriber: subscribes by sending subscription messages.
     /// The C socket type is `ZMQ_XSUB`.
-    public enum XSub: SendingSocketType, SubscribingSocketType {
+    public enum XSub: SendingSocketType, SubscribingSocketType, FilteringSocketType {
         public static var rawValue: Int32 { ZMQ_XSUB }
         public static var name: String { "XSUB" }
     }
 
     /// Request: strictly alternates send and receive. The C socket type is `ZMQ_REQ`.
-    public enum Req: SendingSocketType, ReceivingSocketType {
+    public enum Req: SendingSocketType, ReceivingSocketType, RequestOptionsSocketType, ProbingSocketType {
         public static var rawValue: Int32 { ZMQ_REQ }
         public static var name: String { "REQ" }
     }
@@ -78,26 +108,27 @@ public enum SocketType {
 
     /// Asynchronous request: round-robins outgoing, fair-queues incoming.
     /// The C socket type is `ZMQ_DEALER`.
-    public enum Dealer: SendingSocketType, ReceivingSocketType {
+    public enum Dealer: SendingSocketType, ReceivingSocketType, ProbingSocketType, ConflatingSocketType {
         public static var rawValue: Int32 { ZMQ_DEALER }
         public static var name: String { "DEALER" }
     }
 
     /// Asynchronous reply: prefixes each message with the sender's routing id and routes
     /// replies by it. The C socket type is `ZMQ_ROUTER`.
-    public enum Router: SendingSocketType, ReceivingSocketType {
+    public enum Router: SendingSocketType, ReceivingSocketType, RouterOptionsSocketType, ProbingSocketType,
+        ConnectRoutingIDSocketType {
         public static var rawValue: Int32 { ZMQ_ROUTER }
         public static var name: String { "ROUTER" }
     }
 
     /// Pipeline sender: round-robins to connected pullers. The C socket type is `ZMQ_PUSH`.
-    public enum Push: SendingSocketType {
+    public enum Push: SendingSocketType, ConflatingSocketType {
         public static var rawValue: Int32 { ZMQ_PUSH }
         public static var name: String { "PUSH" }
     }
 
     /// Pipeline receiver: fair-queues from connected pushers. The C socket type is `ZMQ_PULL`.
-    public enum Pull: ReceivingSocketType {
+    public enum Pull: ReceivingSocketType, ConflatingSocketType {
         public static var rawValue: Int32 { ZMQ_PULL }
         public static var name: String { "PULL" }
     }
@@ -105,7 +136,7 @@ public enum SocketType {
     /// Raw TCP: each message is `[routing id, bytes]`, and an empty data frame marks a
     /// connect, a disconnect or, when sent, a close. See <doc:StreamSockets>. The C
     /// socket type is `ZMQ_STREAM`.
-    public enum Stream: SendingSocketType, ReceivingSocketType {
+    public enum Stream: SendingSocketType, ReceivingSocketType, StreamOptionsSocketType, ConnectRoutingIDSocketType {
         public static var rawValue: Int32 { ZMQ_STREAM }
         public static var name: String { "STREAM" }
     }
@@ -114,11 +145,13 @@ public enum SocketType {
 extension SocketType {
     /// The kind of ``DynamicSocket``: a socket whose kind is a value, chosen at run time.
     ///
-    /// It conforms to every capability protocol, so a dynamic socket has the whole API;
-    /// an operation its ``Socket/kind`` cannot do throws ``ZMQError/notSupported``,
-    /// naming the kind and the operation. Its static `rawValue` (-1) and `name` stand
+    /// It conforms to every capability protocol and every option protocol, so a dynamic
+    /// socket has the whole API; an operation or option its ``Socket/kind`` lacks throws
+    /// ``ZMQError/notSupported``, naming the kind and the operation or option. Its static `rawValue` (-1) and `name` stand
     /// for no libzmq type: the socket's ``Socket/kind`` says what it is.
-    public enum Dynamic: SendingSocketType, SubscribingSocketType {
+    public enum Dynamic: SendingSocketType, SubscribingSocketType, RouterOptionsSocketType, ProbingSocketType,
+        ConnectRoutingIDSocketType, RequestOptionsSocketType, XPubOptionsSocketType, StreamOptionsSocketType,
+        ConflatingSocketType, FilteringSocketType {
         public static var rawValue: Int32 { -1 }
         public static var name: String { "dynamic" }
     }

@@ -1,7 +1,10 @@
 /// A libzmq time limit in milliseconds, where -1 means "wait forever".
 ///
-/// Used by ``SocketOption/linger``, ``SocketOption/sendTimeout`` and
-/// ``SocketOption/receiveTimeout``:
+/// Every time interval of the socket options is a `Timeout`, such as
+/// ``SocketOption/linger``, ``SocketOption/receiveTimeout``,
+/// ``SocketOption/reconnectInterval`` and ``SocketOption/heartbeatInterval``; each
+/// option's documentation says what libzmq's special values (-1, 0) mean for it and
+/// which values it refuses. A `Duration` converts with ``init(_:)``:
 ///
 /// ```swift
 /// try socket.setOption(.receiveTimeout, .milliseconds(250))

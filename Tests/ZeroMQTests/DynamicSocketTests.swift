@@ -33,7 +33,7 @@ struct DynamicSocketTests {
         let context = try makeContext()
         let socket = try DynamicSocket(context, kind: kind)
         #expect(socket.kind == kind)
-        #expect(try socket.option(.type) == Int(kind.rawValue))
+        #expect(try socket.option(.type) == kind)
         #expect(socket.description == "Socket<\(kind.name)>")
     }
 

@@ -73,7 +73,7 @@ struct MonitorTests {
         let port = try UnlistenedPort()
         let context = try makeContext()
         let client = try PushSocket(context)
-        try client.setOption(.reconnectInterval, 50)
+        try client.setOption(.reconnectInterval, .milliseconds(50))
         let monitor = try client.monitor([.connectRetried])
         try client.connect(port.endpoint)
         let seen = try events(of: monitor, until: { if case .connectRetried = $0 { true } else { false } })

@@ -42,7 +42,7 @@ struct SocketKindTests {
     private func probe<K: SocketTypeProtocol>(_: K.Type, cType: Int32, in context: Context) throws {
         let socket = try Socket<K>(context)
         #expect(K.rawValue == cType)
-        #expect(try socket.option(.type) == Int(cType))
+        #expect(try socket.option(.type) == SocketKind(cType: cType))
         let handle = try #require(socket.unsafeHandle)
 
         let canReceive = K.self is any ReceivingSocketType.Type

@@ -370,10 +370,12 @@ extension SocketOptionCodec where Value == Timeout? {
 }
 
 extension SocketOptionCodec where Value == String {
-    /// A C string; libzmq reports its length including the terminating NUL.
+    /// A string: set as its UTF-8 bytes, with the length and no terminating NUL (libzmq
+    /// keeps every byte it is given, so a NUL would become part of a PLAIN username or a
+    /// ZAP domain); read back as the C string libzmq reports, NUL included.
     public static var string: Self {
         .buffer(
-            capacity: 1024, encode: { Array($0.utf8) + [0] },
+            capacity: 1024, encode: { Array($0.utf8) },
             decode: { bytes in
                 String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
             })

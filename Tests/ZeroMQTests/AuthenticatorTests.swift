@@ -11,44 +11,26 @@ import Musl
 import Darwin
 #endif
 
-// MARK: - Security options, raw until the typed ones land
-
-private func setRaw<K>(_ socket: Socket<K>, _ option: Int32, _ value: Int32) throws {
-    var value = value
-    guard zmq_setsockopt(socket.unsafeHandle, option, &value, MemoryLayout<Int32>.size) == 0 else {
-        throw TestFailure("zmq_setsockopt(\(option)): \(String(cString: zmq_strerror(zmq_errno())))")
-    }
-}
-
-private func setRaw<K>(_ socket: Socket<K>, _ option: Int32, _ bytes: [UInt8]) throws {
-    let rc = bytes.withUnsafeBytes { zmq_setsockopt(socket.unsafeHandle, option, $0.baseAddress, $0.count) }
-    guard rc == 0 else {
-        throw TestFailure("zmq_setsockopt(\(option)): \(String(cString: zmq_strerror(zmq_errno())))")
-    }
-}
-
-private func setRaw<K>(_ socket: Socket<K>, _ option: Int32, _ string: String) throws {
-    try setRaw(socket, option, Array(string.utf8))
-}
+// MARK: - Security options
 
 private func makeCurveServer<K>(_ socket: Socket<K>, _ pair: CurveKeyPair) throws {
-    try setRaw(socket, ZMQ_CURVE_SERVER, Int32(1))
-    try setRaw(socket, ZMQ_CURVE_SECRETKEY, pair.secretKey.bytes)
+    try socket.setOption(.curveServer, true)
+    try socket.setOption(.curveSecretKey, pair.secretKey)
 }
 
 private func makeCurveClient<K>(_ socket: Socket<K>, _ pair: CurveKeyPair, server: CurvePublicKey) throws {
-    try setRaw(socket, ZMQ_CURVE_SERVERKEY, server.bytes)
-    try setRaw(socket, ZMQ_CURVE_PUBLICKEY, pair.publicKey.bytes)
-    try setRaw(socket, ZMQ_CURVE_SECRETKEY, pair.secretKey.bytes)
+    try socket.setOption(.curveServerKey, server)
+    try socket.setOption(.curvePublicKey, pair.publicKey)
+    try socket.setOption(.curveSecretKey, pair.secretKey)
 }
 
 private func makePlainServer<K>(_ socket: Socket<K>) throws {
-    try setRaw(socket, ZMQ_PLAIN_SERVER, Int32(1))
+    try socket.setOption(.plainServer, true)
 }
 
 private func makePlainClient<K>(_ socket: Socket<K>, _ username: String, _ password: String) throws {
-    try setRaw(socket, ZMQ_PLAIN_USERNAME, username)
-    try setRaw(socket, ZMQ_PLAIN_PASSWORD, password)
+    try socket.setOption(.plainUsername, username)
+    try socket.setOption(.plainPassword, password)
 }
 
 /// A REP server and a REQ client over tcp on 127.0.0.1, configured before the bind and
@@ -233,7 +215,7 @@ struct AuthenticatorTests {
 
         // NULL with a ZAP domain asks the authenticator too.
         let (nullServer, nullClient, nullMonitor) = try requestReply(
-            context, server: { try setRaw($0, ZMQ_ZAP_DOMAIN, "global") }, client: { _ in })
+            context, server: { try $0.setOption(.zapDomain, "global") }, client: { _ in })
         #expect(try expectRefused(nullMonitor, nullServer, nullClient) == .handshakeFailedAuthentication(status: 400))
         authenticator.stop()
     }
@@ -245,12 +227,12 @@ struct AuthenticatorTests {
             in: context, policy: ZAPPolicy(allowedAddresses: ["127.0.0.1"], deniedAddresses: ["127.0.0.1"]),
             domains: ["elsewhere": ZAPPolicy(allowedAddresses: ["192.0.2.1"])])
         let (server, client, _) = try requestReply(
-            context, server: { try setRaw($0, ZMQ_ZAP_DOMAIN, "local") }, client: { _ in })
+            context, server: { try $0.setOption(.zapDomain, "local") }, client: { _ in })
         let request = try exchange(server, client)
         #expect(request.userID == "")
 
         let (otherServer, otherClient, monitor) = try requestReply(
-            context, server: { try setRaw($0, ZMQ_ZAP_DOMAIN, "elsewhere") }, client: { _ in })
+            context, server: { try $0.setOption(.zapDomain, "elsewhere") }, client: { _ in })
         #expect(try expectRefused(monitor, otherServer, otherClient) == .handshakeFailedAuthentication(status: 400))
         authenticator.stop()
     }
@@ -271,13 +253,13 @@ struct AuthenticatorTests {
         })
         let authenticator = try Authenticator.start(in: context, domains: ["vault": policy])
         let (server, client, _) = try requestReply(
-            context, server: { try makePlainServer($0); try setRaw($0, ZMQ_ZAP_DOMAIN, "vault") },
+            context, server: { try makePlainServer($0); try $0.setOption(.zapDomain, "vault") },
             client: { try makePlainClient($0, "ali", "open sesame") })
         #expect(try exchange(server, client).userID == "handled ali")
         #expect(seen.value == ["vault PLAIN 127.0.0.1 ali"])
 
         let (laterServer, laterClient, monitor) = try requestReply(
-            context, server: { try makePlainServer($0); try setRaw($0, ZMQ_ZAP_DOMAIN, "vault") },
+            context, server: { try makePlainServer($0); try $0.setOption(.zapDomain, "vault") },
             client: { try makePlainClient($0, "ali", "later") })
         #expect(try expectRefused(monitor, laterServer, laterClient) == .handshakeFailedAuthentication(status: 300))
 

@@ -116,7 +116,8 @@ public enum SocketType {
     /// Asynchronous reply: prefixes each message with the sender's routing id and routes
     /// replies by it. The C socket type is `ZMQ_ROUTER`.
     public enum Router: SendingSocketType, ReceivingSocketType, RouterOptionsSocketType, ProbingSocketType,
-        ConnectRoutingIDSocketType {
+        ConnectRoutingIDSocketType
+    {
         public static var rawValue: Int32 { ZMQ_ROUTER }
         public static var name: String { "ROUTER" }
     }
@@ -151,7 +152,8 @@ extension SocketType {
     /// for no libzmq type: the socket's ``Socket/kind`` says what it is.
     public enum Dynamic: SendingSocketType, SubscribingSocketType, RouterOptionsSocketType, ProbingSocketType,
         ConnectRoutingIDSocketType, RequestOptionsSocketType, XPubOptionsSocketType, StreamOptionsSocketType,
-        ConflatingSocketType, FilteringSocketType {
+        ConflatingSocketType, FilteringSocketType
+    {
         public static var rawValue: Int32 { -1 }
         public static var name: String { "dynamic" }
     }

@@ -116,7 +116,9 @@ struct AuthenticatorTests {
         let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(curve: .anyKey))
         let (server, client, monitor) = try requestReply(
             context, server: { try makeCurveServer($0, serverPair) },
-            client: { try makeCurveClient($0, try CurveKeyPair.generate(), server: try CurveKeyPair.generate().publicKey) }
+            client: {
+                try makeCurveClient($0, try CurveKeyPair.generate(), server: try CurveKeyPair.generate().publicKey)
+            }
         )
         let kind = try expectRefused(monitor, server, client)
         guard case .handshakeFailedProtocol = kind else {
@@ -154,18 +156,19 @@ struct AuthenticatorTests {
         let other = try CurveKeyPair.generate()
         // As czmq's zcert_save_public writes it, and one with single quotes and tabs.
         try """
-            #   ****  Generated on 2024-01-01 00:00:00 by CZMQ  ****
-            #   ZeroMQ CURVE Public Certificate
+        #   ****  Generated on 2024-01-01 00:00:00 by CZMQ  ****
+        #   ZeroMQ CURVE Public Certificate
 
-            metadata
-                name = "client"
-            curve
-                public-key = "\(known.publicKey.z85)"
+        metadata
+            name = "client"
+        curve
+            public-key = "\(known.publicKey.z85)"
 
-            """.write(toFile: directory + "/client.key", atomically: false, encoding: .utf8)
+        """.write(toFile: directory + "/client.key", atomically: false, encoding: .utf8)
         try "curve\n\tpublic-key = '\(other.publicKey.z85)'\n"
             .write(toFile: directory + "/other.key", atomically: false, encoding: .utf8)
-        try "metadata\n    name = \"no key here\"\n".write(toFile: directory + "/README", atomically: false, encoding: .utf8)
+        try "metadata\n    name = \"no key here\"\n".write(
+            toFile: directory + "/README", atomically: false, encoding: .utf8)
         try "curve\n    public-key = \"\(known.secretKey.z85)\"\n"
             .write(toFile: directory + "/.hidden", atomically: false, encoding: .utf8)
 
@@ -181,7 +184,8 @@ struct AuthenticatorTests {
         #expect(try exchange(server, client).userID == known.publicKey.z85)
         authenticator.stop()
 
-        try "curve\n    public-key = \"too short\"\n".write(toFile: directory + "/bad", atomically: false, encoding: .utf8)
+        try "curve\n    public-key = \"too short\"\n".write(
+            toFile: directory + "/bad", atomically: false, encoding: .utf8)
         #expect(throws: ZMQError.invalidArgument) { try ZAPCurvePolicy.certificates(inDirectory: directory) }
         #expect(throws: ZMQError.noEntry) { try ZAPCurvePolicy.certificates(inDirectory: directory + "/missing") }
     }
@@ -253,20 +257,27 @@ struct AuthenticatorTests {
         })
         let authenticator = try Authenticator.start(in: context, domains: ["vault": policy])
         let (server, client, _) = try requestReply(
-            context, server: { try makePlainServer($0); try $0.setOption(.zapDomain, "vault") },
+            context,
+            server: {
+                try makePlainServer($0); try $0.setOption(.zapDomain, "vault")
+            },
             client: { try makePlainClient($0, "ali", "open sesame") })
         #expect(try exchange(server, client).userID == "handled ali")
         #expect(seen.value == ["vault PLAIN 127.0.0.1 ali"])
 
         let (laterServer, laterClient, monitor) = try requestReply(
-            context, server: { try makePlainServer($0); try $0.setOption(.zapDomain, "vault") },
+            context,
+            server: {
+                try makePlainServer($0); try $0.setOption(.zapDomain, "vault")
+            },
             client: { try makePlainClient($0, "ali", "later") })
         #expect(try expectRefused(monitor, laterServer, laterClient) == .handshakeFailedAuthentication(status: 300))
 
         // Another domain falls back to the default policy, which leaves PLAIN unconfigured.
         let (otherServer, otherClient, otherMonitor) = try requestReply(
             context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "open sesame") })
-        #expect(try expectRefused(otherMonitor, otherServer, otherClient) == .handshakeFailedAuthentication(status: 400))
+        #expect(
+            try expectRefused(otherMonitor, otherServer, otherClient) == .handshakeFailedAuthentication(status: 400))
 
         // A policy replaced at run time applies to the next handshake.
         authenticator.setPolicy(ZAPPolicy(plainPasswords: ["ali": "open sesame"]))
@@ -403,7 +414,8 @@ struct AuthenticatorTests {
         let context = try makeContext()
         let serverPair = try CurveKeyPair.generate()
         let clientPair = try CurveKeyPair.generate()
-        let authenticator = try Authenticator.start(in: context, policy: ZAPPolicy(curve: .keys([clientPair.publicKey])))
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(curve: .keys([clientPair.publicKey])))
         let server = try RepSocket.bounded(context, timeout: .seconds(20))
         try makeCurveServer(server, serverPair)
         let endpoint = try server.bind("tcp://127.0.0.1:*")

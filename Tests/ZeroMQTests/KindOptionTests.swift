@@ -211,7 +211,9 @@ struct KindOptionTests {
             }
         }
         #expect(throws: ZMQError.notSupported) { try DynamicSocket(context, kind: .sub).setOption(.xpubVerbose, true) }
-        #expect(throws: ZMQError.notSupported) { try DynamicSocket(context, kind: .pair).setOption(.streamNotify, true) }
+        #expect(throws: ZMQError.notSupported) {
+            try DynamicSocket(context, kind: .pair).setOption(.streamNotify, true)
+        }
         #expect(throws: ZMQError.notSupported) {
             try DynamicSocket(context, kind: .router).setOption(.conflate, true)
         }

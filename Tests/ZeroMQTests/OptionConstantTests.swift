@@ -10,8 +10,12 @@ struct OptionConstantTests {
     func constants() {
         var checked: [(Int32, String, Int32)] = []
         func check<V>(_ option: SocketOption<V>, _ c: Int32) { checked.append((option.rawValue, option.name, c)) }
-        func check<V>(_ option: ReadOnlySocketOption<V>, _ c: Int32) { checked.append((option.rawValue, option.name, c)) }
-        func check<K, V>(_ option: KindSocketOption<K, V>, _ c: Int32) { checked.append((option.rawValue, option.name, c)) }
+        func check<V>(_ option: ReadOnlySocketOption<V>, _ c: Int32) {
+            checked.append((option.rawValue, option.name, c))
+        }
+        func check<K, V>(_ option: KindSocketOption<K, V>, _ c: Int32) {
+            checked.append((option.rawValue, option.name, c))
+        }
         func check<K, V>(_ option: WriteOnlyKindSocketOption<K, V>, _ c: Int32) {
             checked.append((option.rawValue, option.name, c))
         }

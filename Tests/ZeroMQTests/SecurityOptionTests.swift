@@ -71,7 +71,9 @@ struct SecurityOptionTests {
         try socket.setOption(.zapDomain, "abc")
         var buffer = [UInt8](repeating: 0xFF, count: 16)
         var size = buffer.count
-        let rc = buffer.withUnsafeMutableBytes { zmq_getsockopt(socket.unsafeHandle, ZMQ_ZAP_DOMAIN, $0.baseAddress, &size) }
+        let rc = buffer.withUnsafeMutableBytes {
+            zmq_getsockopt(socket.unsafeHandle, ZMQ_ZAP_DOMAIN, $0.baseAddress, &size)
+        }
         #expect(rc == 0)
         // libzmq reports the stored string and its own terminating NUL: 3 + 1.
         #expect(size == 4)

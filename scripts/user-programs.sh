@@ -9,7 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../Tests/UserPrograms"
 
 runs=${RUNS:-3}
-swift build ${SWIFT_FLAGS:-} 2>&1 | grep -v "prohibited flag" | tail -n 3
+log=$(mktemp)
+if ! swift build ${SWIFT_FLAGS:-} >"$log" 2>&1; then
+    grep -v "prohibited flag" "$log"
+    exit 1
+fi
+tail -n 1 "$log" && rm -f "$log"
 bin=$(swift build ${SWIFT_FLAGS:-} --show-bin-path)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -294,3 +294,76 @@ final class TCPClient {
 
     deinit { close(descriptor) }
 }
+
+// MARK: - Python, the independent peer
+
+/// Runs `script` with Debian's python3 (which sees python3-zmq; a python3 earlier on
+/// PATH, pyenv's or a virtualenv's, may not) and returns what it printed.
+///
+/// Spawned with `posix_spawn`, its output in temporary files, its wait bounded by
+/// `timeout`: Foundation's `Process` leaks under LeakSanitizer (`make sanitize`).
+func runPython(_ script: String, arguments: [String] = [], timeout: Duration = .seconds(30)) throws -> String {
+    let python = access("/usr/bin/python3", X_OK) == 0 ? ["/usr/bin/python3"] : ["/usr/bin/env", "python3"]
+    let argv = python + ["-c", script] + arguments
+    func temporaryFile() throws -> (path: String, descriptor: Int32) {
+        var template = Array("/tmp/swift-zeromq-python.XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw TestFailure("mkstemp: errno \(errno)") }
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (path, descriptor)
+    }
+    let output = try temporaryFile()
+    let errors = try temporaryFile()
+    defer {
+        close(output.descriptor)
+        close(errors.descriptor)
+        unlink(output.path)
+        unlink(errors.path)
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, output.descriptor, 1)
+    posix_spawn_file_actions_adddup2(&actions, errors.descriptor, 2)
+    var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for argument in cArguments { free(argument) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+    guard spawned == 0 else { throw TestFailure("posix_spawn \(argv[0]): error \(spawned)") }
+    var status: Int32 = 0
+    var finished = false
+    _ = waitUntil(timeout: timeout) {
+        finished = waitpid(pid, &status, WNOHANG) == pid
+        return finished
+    }
+    guard finished else {
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+        throw TestFailure("python3 did not finish within \(timeout)")
+    }
+    func contents(_ path: String) -> String {
+        guard let file = fopen(path, "r") else { return "" }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+    let printed = contents(output.path)
+    let complaint = contents(errors.path)
+    if complaint.contains("No module named 'zmq'") || complaint.contains("No module named zmq") {
+        throw TestFailure(
+            "pyzmq is missing: install python3-zmq (apt-get install python3-zmq), "
+                + "which these interoperability tests need. python3 said: \(complaint)")
+    }
+    // Exited normally with status 0: WIFEXITED and WEXITSTATUS, which Swift does not import.
+    guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+        throw TestFailure("python3 ended with wait status \(status): \(complaint)")
+    }
+    return printed
+}

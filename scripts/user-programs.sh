@@ -31,12 +31,12 @@ scenario() {
         : >"$work/receiver.out"
         timeout 60 "$bin/exit-receiver" "$expected" 3000 >"$work/receiver.out" &
         local receiver=$!
-        local endpoint=""
         for _ in $(seq 1 200); do
-            endpoint=$(head -n 1 "$work/receiver.out")
-            [ -n "$endpoint" ] && break
+            [ "$(wc -l <"$work/receiver.out")" -ge 1 ] && break
             sleep 0.05
         done
+        local endpoint
+        endpoint=$(head -n 1 "$work/receiver.out")
         local started=$SECONDS status=0
         timeout 30 "$bin/$1" "$endpoint" "${@:2}" || status=$?
         local took=$((SECONDS - started))
@@ -93,13 +93,14 @@ broker() {
         timeout 60 "$bin/broker" >"$work/broker.out" <"$work/broker.in" &
         local broker=$!
         exec 9>"$work/broker.in"
-        local frontend="" backend=""
+        # Both endpoints, read once both lines are there.
         for _ in $(seq 1 200); do
-            frontend=$(sed -n 1p "$work/broker.out")
-            backend=$(sed -n 2p "$work/broker.out")
-            [ -n "$backend" ] && break
+            [ "$(wc -l <"$work/broker.out")" -ge 2 ] && break
             sleep 0.05
         done
+        local frontend backend
+        frontend=$(sed -n 1p "$work/broker.out")
+        backend=$(sed -n 2p "$work/broker.out")
         timeout 60 "$bin/broker-worker" "$backend" 2000 >"$work/worker1.out" &
         local worker1=$!
         timeout 60 "$bin/broker-worker" "$backend" 2000 >"$work/worker2.out" &

@@ -122,8 +122,8 @@ final class AuthenticatorCore: Sendable {
     private let controller: Locked<Controller>
     /// Set by the thread once its sockets are closed.
     private let finished = Latch()
-    /// The thread, until someone joins it; the thread itself never takes this lock.
-    private let thread = Locked<pthread_t?>(nil)
+    /// The authenticator's thread; the thread itself never joins it.
+    private let thread = JoinableThread()
     private let hook = Locked<Int?>(nil)
     private let context: Context
 
@@ -163,10 +163,9 @@ final class AuthenticatorCore: Sendable {
         let token = context.addCloseHook { [weak core] in core?.stopBeforeContextCloses() }
         core.hook.withLock { $0 = token }
         do {
-            let thread = try startProxyThread {
+            try core.thread.start {
                 core.run(handler, control)
             }
-            core.thread.withLock { $0 = thread }
         } catch {
             core.finish()
             throw error
@@ -251,7 +250,7 @@ final class AuthenticatorCore: Sendable {
     /// Tells the thread to stop, then joins it.
     func stop() {
         requestStop()
-        join()
+        thread.join()
     }
 
     private func requestStop() {
@@ -259,16 +258,6 @@ final class AuthenticatorCore: Sendable {
             guard isRunning, let socket = controller.socket else { return }
             try? socket.setOption(.sendTimeout, .seconds(1))
             try? socket.send(Message())
-        }
-    }
-
-    /// Joins the thread, once; later calls, and calls while another thread joins it,
-    /// return when it has been joined.
-    private func join() {
-        thread.withLock { thread in
-            guard let running = thread else { return }
-            pthread_join(running, nil)
-            thread = nil
         }
     }
 
@@ -280,6 +269,6 @@ final class AuthenticatorCore: Sendable {
         if !finished.wait(milliseconds: 1000) {
             context.shutdown()
         }
-        join()
+        thread.join()
     }
 }

@@ -227,9 +227,8 @@ final class ProxyCore: Sendable {
     private let controller: Locked<Controller>
     /// Set by the proxy's thread once its sockets are closed.
     private let finished = Latch()
-    /// The thread, until someone joins it. The proxy's thread never takes this lock,
-    /// so holding it across `pthread_join` cannot deadlock.
-    private let thread = Locked<pthread_t?>(nil)
+    /// The proxy's thread; the thread itself never joins it.
+    private let thread = JoinableThread()
     /// The contexts of the proxy's sockets, and the token of the close hook in each.
     private let hooks = Locked<[(context: Context, token: Int)]>([])
     /// The contexts of the proxy's sockets.
@@ -279,10 +278,9 @@ final class ProxyCore: Sendable {
         let sockets: [any ProxiedSocket] = [frontend, backend]
         let captureSocket: (any ProxiedSocket)? = capture
         do {
-            let thread = try startProxyThread {
+            try core.thread.start {
                 core.run(sockets[0], sockets[1], captureSocket, control)
             }
-            core.thread.withLock { $0 = thread }
         } catch {
             core.finish()
             throw error
@@ -403,7 +401,7 @@ final class ProxyCore: Sendable {
     /// Sends `TERMINATE` if the proxy runs, then joins its thread.
     func terminate() {
         requestTermination()
-        join()
+        thread.join()
     }
 
     private func requestTermination() {
@@ -411,16 +409,6 @@ final class ProxyCore: Sendable {
             guard isRunning, let socket = controller.socket else { return }
             try? socket.setOption(.sendTimeout, .seconds(1))
             try? socket.send(ProxyCommand.terminate)
-        }
-    }
-
-    /// Joins the thread, once; later calls, and calls while another thread joins it,
-    /// return when it has been joined.
-    private func join() {
-        thread.withLock { thread in
-            guard let running = thread else { return }
-            pthread_join(running, nil)
-            thread = nil
         }
     }
 
@@ -433,6 +421,6 @@ final class ProxyCore: Sendable {
         if !finished.wait(milliseconds: 1000) {
             for context in contexts { context.shutdown() }
         }
-        join()
+        thread.join()
     }
 }

@@ -53,6 +53,29 @@ func startProxyThread(_ body: sending @escaping () -> Void) throws(ZMQError) -> 
     throw ZMQError(rc, operation: "pthread_create", target: "proxy thread")
 }
 
+/// A thread started with ``startProxyThread(_:)`` and joined once: later calls to
+/// ``join()``, and calls while another thread joins it, return when it has been joined.
+/// The thread itself must never call ``join()``.
+final class JoinableThread: Sendable {
+    /// The thread, until someone joins it.
+    private let thread = Locked<pthread_t?>(nil)
+
+    /// Starts `body` on the thread (see ``startProxyThread(_:)``).
+    func start(_ body: sending @escaping () -> Void) throws(ZMQError) {
+        let started = try startProxyThread(body)
+        thread.withLock { $0 = started }
+    }
+
+    /// Waits for the thread to end, once.
+    func join() {
+        thread.withLock { thread in
+            guard let running = thread else { return }
+            pthread_join(running, nil)
+            thread = nil
+        }
+    }
+}
+
 /// A one-way flag that a thread sets once, and others wait for with a bound.
 final class Latch: @unchecked Sendable {
     // @unchecked Sendable: `isSet` is only read or written under `mutex`, and waiters

@@ -103,9 +103,6 @@ struct Policies: Sendable {
     var domains: [String: ZAPPolicy]
 }
 
-/// Process-wide numbers for the authenticators' control endpoints.
-private let authenticatorControlNumbers = Locked(0)
-
 /// What an authenticator shares between its thread, its handle and its context's close
 /// hook.
 final class AuthenticatorCore: Sendable {
@@ -145,17 +142,8 @@ final class AuthenticatorCore: Sendable {
                 reason: "another authenticator serves this context")
         }
 
-        let number = authenticatorControlNumbers.withLock { number in
-            number += 1
-            return number
-        }
-        let endpoint = "inproc://swift-zeromq.zap-control.\(getpid()).\(number)"
-        let control = try PairSocket(context)
-        try control.setOption(.linger, .zero)
-        try control.bind(endpoint)
-        let controllerSocket = try PairSocket(context)
-        try controllerSocket.setOption(.linger, .zero)
-        try controllerSocket.connect(endpoint)
+        let (control, controlEndpoint) = try bindControlSocket(in: context, name: "zap")
+        let controllerSocket = try connectControlSocket(in: context, to: controlEndpoint)
 
         let core = AuthenticatorCore(context: context, policies: policies, controller: controllerSocket)
         // Before the thread starts, so that a context closed from now on stops the

@@ -198,9 +198,6 @@ protocol ProxiedSocket: AnyObject {
 
 extension Socket: ProxiedSocket {}
 
-/// Process-wide numbers for the proxies' control endpoints.
-private let controlEndpointNumbers = Locked(0)
-
 /// What a managed proxy shares between its thread, its handle and its contexts' close
 /// hooks.
 final class ProxyCore: Sendable {
@@ -252,19 +249,9 @@ final class ProxyCore: Sendable {
             contexts.append(other)
         }
 
-        // The control connection: the proxy's PAIR binds a unique inproc endpoint in the
-        // frontend's context, and the controller's PAIR connects to it.
-        let number = controlEndpointNumbers.withLock { number in
-            number += 1
-            return number
-        }
-        let endpoint = "inproc://swift-zeromq.proxy-control.\(getpid()).\(number)"
-        let control = try PairSocket(context)
-        try control.setOption(.linger, .zero)
-        try control.bind(endpoint)
-        let controllerSocket = try PairSocket(context)
-        try controllerSocket.setOption(.linger, .zero)
-        try controllerSocket.connect(endpoint)
+        // The control connection, in the frontend's context.
+        let (control, controlEndpoint) = try bindControlSocket(in: context, name: "proxy")
+        let controllerSocket = try connectControlSocket(in: context, to: controlEndpoint)
 
         let core = ProxyCore(controller: controllerSocket, contexts: contexts)
         // Before the thread starts, so that a context closed from now on stops the proxy

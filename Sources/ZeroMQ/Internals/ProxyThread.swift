@@ -53,6 +53,34 @@ func startProxyThread(_ body: sending @escaping () -> Void) throws(ZMQError) -> 
     throw ZMQError(rc, operation: "pthread_create", target: "proxy thread")
 }
 
+/// Process-wide numbers for the control endpoints of ``bindControlSocket(in:name:)``.
+private let controlEndpointNumbers = Locked(0)
+
+/// The end of a control connection that a proxy's or an authenticator's own thread
+/// uses: a PAIR socket without linger, bound to a unique inproc endpoint of `context`.
+/// ``connectControlSocket(in:to:)`` makes the other end, which steers the thread.
+/// (Two functions, not one returning both, so that each socket can be sent on its own.)
+func bindControlSocket(in context: Context, name: String) throws(ZMQError) -> (socket: PairSocket, endpoint: String) {
+    let number = controlEndpointNumbers.withLock { number in
+        number += 1
+        return number
+    }
+    let endpoint = "inproc://swift-zeromq.\(name)-control.\(getpid()).\(number)"
+    let socket = try PairSocket(context)
+    try socket.setOption(.linger, .zero)
+    try socket.bind(endpoint)
+    return (socket, endpoint)
+}
+
+/// The steering end of a control connection: a PAIR socket without linger, connected
+/// to `endpoint`.
+func connectControlSocket(in context: Context, to endpoint: String) throws(ZMQError) -> PairSocket {
+    let socket = try PairSocket(context)
+    try socket.setOption(.linger, .zero)
+    try socket.connect(endpoint)
+    return socket
+}
+
 /// A thread started with ``startProxyThread(_:)`` and joined once: later calls to
 /// ``join()``, and calls while another thread joins it, return when it has been joined.
 /// The thread itself must never call ``join()``.

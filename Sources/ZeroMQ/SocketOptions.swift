@@ -1,8 +1,9 @@
 import CZeroMQ
 
 // The options swift-zeromq names: every stable socket option of libzmq 4.3's zmq.h
-// but the deprecated ones, VMCI's, ZMQ_BLOCKY (a context option) and, for now, the
-// security ones (ZMQ_PLAIN_*, ZMQ_CURVE_*, ZMQ_GSSAPI_*, ZMQ_ZAP_DOMAIN).
+// but the deprecated ones, VMCI's and ZMQ_BLOCKY (a context option). The security ones
+// (ZMQ_PLAIN_*, ZMQ_CURVE_*, ZMQ_GSSAPI_*, ZMQ_ZAP_DOMAIN) are in
+// SocketOptions+Security.swift.
 // ZMQ_SUBSCRIBE and ZMQ_UNSUBSCRIBE are `subscribe(to:)` and `unsubscribe(from:)`.
 
 extension SocketOption {

@@ -6,6 +6,12 @@
 #include <zmq.h>
 #include <errno.h>
 
+// The reactor's kernel queue: Swift's Glibc module leaves these headers out.
+#if defined(__linux__)
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
+
 // libzmq defines its own error codes as sums of macros (ZMQ_HAUSNUMERO + n),
 // and on platforms whose errno.h lacks a POSIX code it defines that one too.
 // Swift does not import macro arithmetic reliably, so the values are exposed

@@ -151,6 +151,7 @@ public final class Context: @unchecked Sendable {
                 // The close hooks detached every monitor; one attached since is detached
                 // here (after the shutdown, libzmq may already have stopped it: harmless).
                 if owner.monitor != nil { _ = zmq_socket_monitor(socket.raw, nil, 0) }
+                owner.readiness?.close()
                 if var milliseconds = linger?.milliseconds {
                     _ = zmq_setsockopt(socket.raw, ZMQ_LINGER, &milliseconds, MemoryLayout<Int32>.size)
                 }
@@ -257,9 +258,43 @@ extension Context {
                     _ = zmq_socket_monitor(key.raw, nil, 0)
                     state.closeHooks[monitor.hook] = nil
                 }
+                owner.readiness?.close()
                 _ = zmq_close(key.raw)
             }
         }
+    }
+}
+
+extension Context {
+    /// Puts `socket`'s `ZMQ_FD` in the shared ``Reactor``'s kernel queue, the first
+    /// time a task waits on it, and records it so that closing the socket removes it.
+    ///
+    /// Under the state lock, so that the socket cannot be closed meanwhile.
+    func registerReadiness(_ socket: UnsafeMutableRawPointer, kindName: String) throws(ZMQError) -> SocketReadiness {
+        let reactor = try Reactor.instance.get()
+        let key = SocketHandle(raw: socket)
+        let result: Result<SocketReadiness, ZMQError> = state.withLock { state in
+            guard state.sockets[key] != nil else {
+                return .failure(.closed("wait", socket: kindName))
+            }
+            var fd: Int32 = -1
+            var size = MemoryLayout<Int32>.size
+            guard zmq_getsockopt(socket, ZMQ_FD, &fd, &size) == 0 else {
+                return .failure(.last("getsockopt", target: "ZMQ_FD"))
+            }
+            let readiness = SocketReadiness(fd: fd, reactor: reactor)
+            // The kernel queue's reference, released by SocketReadiness.close().
+            let retained = Unmanaged.passRetained(readiness)
+            do throws(ZMQError) {
+                try reactor.events.add(fd, token: UInt(bitPattern: retained.toOpaque()))
+            } catch {
+                retained.release()
+                return .failure(error)
+            }
+            state.sockets[key]?.readiness = readiness
+            return .success(readiness)
+        }
+        return try result.get()
     }
 }
 
@@ -374,6 +409,9 @@ private struct SocketOwner: @unchecked Sendable {
     weak var socket: (any SocketHandleOwner)?
     /// The monitor attached to the socket, which must be detached before it closes.
     var monitor: MonitorAttachment?
+    /// The socket's place in the reactor, once a task has awaited it, which must be
+    /// removed before it closes.
+    var readiness: SocketReadiness?
 }
 
 /// The exit handler that closes what top-level code leaves open.

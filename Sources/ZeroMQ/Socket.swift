@@ -63,6 +63,24 @@ public final class Socket<Kind: SocketTypeProtocol> {
     /// The context the socket belongs to; the socket keeps it alive.
     public let context: Context
 
+    /// The socket's place in the ``Reactor``, made the first time a task waits on it.
+    @usableFromInline
+    @exclusivity(unchecked)
+    var readiness: SocketReadiness?
+
+    /// How many tasks wait in the socket's queues. While any does, every operation
+    /// tells them when `ZMQ_EVENTS` shows the socket ready (see ``SocketReadiness``).
+    @usableFromInline
+    @exclusivity(unchecked)
+    var asyncWaiters = 0
+
+    /// How many more async operations may complete on the fast path before one yields
+    /// to the other tasks; zero while tasks wait, which sends every operation to the
+    /// queue behind them.
+    @usableFromInline
+    @exclusivity(unchecked)
+    var asyncBudget = asyncFastPathBudget
+
     /// The socket's kind: `Kind`'s for a typed socket, the one chosen at run time for a
     /// ``DynamicSocket``.
     public let kind: SocketKind
@@ -192,7 +210,10 @@ extension Socket {
     func sendRaw(
         _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
     ) throws(ZMQError) -> Bool {
-        if let handle, zmq_msg_send(message, handle, flags) >= 0 { return true }
+        if let handle, zmq_msg_send(message, handle, flags) >= 0 {
+            if _slowPath(asyncWaiters != 0) { notifyAsyncWaiters() }
+            return true
+        }
         return try retry(flags, operation) { handle in zmq_msg_send(message, handle, flags) }
     }
 
@@ -202,7 +223,10 @@ extension Socket {
     func sendRaw(
         _ bytes: UnsafeRawBufferPointer, flags: Int32, _ operation: StaticString
     ) throws(ZMQError) -> Bool {
-        if let handle, zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 { return true }
+        if let handle, zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 {
+            if _slowPath(asyncWaiters != 0) { notifyAsyncWaiters() }
+            return true
+        }
         return try retry(flags, operation) { handle in zmq_send(handle, bytes.baseAddress, bytes.count, flags) }
     }
 
@@ -212,7 +236,10 @@ extension Socket {
     func receiveRaw(
         _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
     ) throws(ZMQError) -> Bool {
-        if let handle, zmq_msg_recv(message, handle, flags) >= 0 { return true }
+        if let handle, zmq_msg_recv(message, handle, flags) >= 0 {
+            if _slowPath(asyncWaiters != 0) { notifyAsyncWaiters() }
+            return true
+        }
         return try retry(flags, operation) { handle in zmq_msg_recv(message, handle, flags) }
     }
 
@@ -227,6 +254,8 @@ extension Socket {
     ) throws(ZMQError) -> Bool {
         let handle = try liveHandle(operation)
         var code = zmq_errno()
+        // Failing, libzmq processed the socket's commands too.
+        defer { if asyncWaiters != 0 { notifyAsyncWaiters() } }
         while true {
             if code == EINTR {
                 if call(handle) >= 0 { return true }
@@ -236,6 +265,25 @@ extension Socket {
             if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
             throw ZMQError.failed(code, operation, socket: kind.name)
         }
+    }
+
+    /// Wakes the tasks waiting on this socket whose direction `ZMQ_EVENTS` shows ready.
+    ///
+    /// Called after every operation while tasks wait: libzmq processes the socket's
+    /// commands during an operation, and with them may consume the `ZMQ_FD` edge that a
+    /// waiting task needed (pyzmq #1203 lost messages this way).
+    @usableFromInline
+    @inline(never)
+    func notifyAsyncWaiters() {
+        guard let handle, let readiness else { return }
+        var events: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        guard zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size) == 0 else {
+            // The context is shut down: let every waiter find out for itself.
+            readiness.notify(pollIn: true, pollOut: true)
+            return
+        }
+        readiness.notify(pollIn: events & Int32(ZMQ_POLLIN) != 0, pollOut: events & Int32(ZMQ_POLLOUT) != 0)
     }
 }
 

@@ -110,18 +110,18 @@ struct LifecycleTests {
         // `push` is not Sendable: it can be captured only because it is not used here
         // again (region-based isolation transfers it to the task).
         let sender = Task.detached {
-            try push.send("sent from another task")
+            try await push.send("sent from another task")
             push.close()
         }
         try await sender.value
-        #expect(try pull.receiveString() == "sent from another task")
+        #expect(try await pull.receiveString() == "sent from another task")
         // A `sending` parameter expresses the same hand-over in an API.
         func serve(_ socket: sending PullSocket) -> Task<String, any Error> {
             Task.detached { try socket.receiveString() }
         }
         let push2 = try PushSocket.bounded(context)
         try push2.connect(endpoint)
-        try push2.send("received in another task")
+        try await push2.send("received in another task")
         #expect(try await serve(pull).value == "received in another task")
     }
 
@@ -131,19 +131,19 @@ struct LifecycleTests {
         let pull = try PullSocket.bounded(context)
         let push = try PushSocket.bounded(context)
         try link(pull, push, over: .inproc)
-        for index in 0..<3 { try push.send("job \(index)") }
-        try push.sendMultipart(["a", "b"])
+        for index in 0..<3 { try await push.send("job \(index)") }
+        try await push.sendMultipart(["a", "b"])
 
         // Each result is `sending`: disconnected from `pull`, which stays here and keeps
         // receiving while the message is used by another task.
         var tasks: [Task<String, Never>] = []
         for _ in 0..<2 {
-            let job = try pull.receive()
+            let job = try await pull.receive()
             tasks.append(Task.detached { job.string })
         }
         let maybe = try #require(try pull.tryReceive())
         tasks.append(Task.detached { maybe.string })
-        let parts = try pull.receiveMultipart()
+        let parts = try await pull.receiveMultipart()
         tasks.append(Task.detached { parts.map(\.string).joined(separator: "+") })
 
         var results: [String] = []

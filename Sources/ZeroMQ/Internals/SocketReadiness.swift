@@ -1,0 +1,192 @@
+/// The tasks waiting on one socket, and the socket's `ZMQ_FD` in the reactor's kernel
+/// queue.
+///
+/// ### How a wait works
+/// A task that wants to send or receive joins the queue of its direction (tasks are
+/// served in the order they came). Only the head of a queue tries the operation; when
+/// libzmq says it would block (`EAGAIN`), the head parks, and is woken:
+/// - by the reactor, when the socket's `ZMQ_FD` has an edge (libzmq signals it when
+///   commands arrive for the socket, which may make it readable or writable);
+/// - by the socket itself, after any operation on it, when `ZMQ_EVENTS` shows the
+///   head's direction ready (an operation processes libzmq's commands, which can
+///   consume the edge that a parked head was waiting for);
+/// - when the head ahead of it leaves the queue, which makes it the head;
+/// - by its timer, by cancellation, or by closing the socket.
+///
+/// A wake that comes while the waiter is not parked (it is trying the operation) is
+/// kept, so the next park returns at once: an edge between `EAGAIN` and parking is
+/// never lost.
+///
+/// Parked waiters hold no message: a message is taken out of libzmq only by the woken
+/// task itself, which returns it. So a wait ended by cancellation, a timeout or a
+/// close loses nothing.
+@usableFromInline
+final class SocketReadiness: @unchecked Sendable {
+    // @unchecked Sendable: `fd` and `reactor` never change, and everything else is in
+    // `state`, under its lock.
+
+    @usableFromInline
+    enum Direction: Sendable {
+        case receive, send
+    }
+
+    /// Why a parked waiter was resumed, strongest last: a stronger reason replaces a
+    /// weaker one that is still pending.
+    enum Wake: Int, Sendable, Comparable {
+        case ready, timedOut, cancelled, closed
+
+        static func < (lhs: Wake, rhs: Wake) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// One task waiting to send or receive.
+    final class Waiter: @unchecked Sendable {
+        // @unchecked Sendable: the mutable fields are read and written only under the
+        // lock of the readiness that the waiter is queued in.
+        let direction: Direction
+        /// The parked task, while it is parked.
+        fileprivate var continuation: UnsafeContinuation<Wake, Never>?
+        /// A wake that came while the task was not parked.
+        fileprivate var pending: Wake?
+
+        init(_ direction: Direction) {
+            self.direction = direction
+        }
+    }
+
+    let fd: Int32
+    let reactor: Reactor
+    private let state = Locked(State())
+
+    private struct State: Sendable {
+        var receivers: [Waiter] = []
+        var senders: [Waiter] = []
+        var closed = false
+
+        subscript(direction: Direction) -> [Waiter] {
+            get { direction == .receive ? receivers : senders }
+            set {
+                if direction == .receive { receivers = newValue } else { senders = newValue }
+            }
+        }
+    }
+
+    init(fd: Int32, reactor: Reactor) {
+        self.fd = fd
+        self.reactor = reactor
+    }
+
+    // MARK: The waiting task's side
+
+    /// Adds a waiter for `direction` at the end of its queue.
+    func join(_ direction: Direction) -> Waiter {
+        let waiter = Waiter(direction)
+        state.withLock { state in
+            state[direction].append(waiter)
+        }
+        return waiter
+    }
+
+    /// Whether `waiter` is the head of its queue: the one that may try the operation.
+    func isHead(_ waiter: Waiter) -> Bool {
+        state.withLock { state in state[waiter.direction].first === waiter }
+    }
+
+    /// Removes `waiter` from its queue; if it was the head, wakes the next one, which
+    /// is now the head and must try for itself.
+    func leave(_ waiter: Waiter) {
+        let next: UnsafeContinuation<Wake, Never>? = state.withLock { state in
+            var queue = state[waiter.direction]
+            guard let index = queue.firstIndex(where: { $0 === waiter }) else { return nil }
+            queue.remove(at: index)
+            state[waiter.direction] = queue
+            guard index == 0, let head = queue.first else { return nil }
+            return Self.wakeIfParked(head)
+        }
+        next?.resume(returning: .ready)
+    }
+
+    /// Suspends the calling task until `waiter` is woken, unless a wake is already
+    /// pending, and returns why.
+    func park(_ waiter: Waiter, isolation: isolated (any Actor)? = #isolation) async -> Wake {
+        await withUnsafeContinuation(isolation: isolation) { continuation in
+            let now: Wake? = state.withLock { state in
+                if state.closed { return .closed }
+                if let pending = waiter.pending {
+                    waiter.pending = nil
+                    return pending
+                }
+                waiter.continuation = continuation
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
+        }
+    }
+
+    // MARK: Waking
+
+    /// Wakes `waiter` for `reason`: resumes it if it is parked, or else keeps the
+    /// reason for its next park. Any thread may call it.
+    func wake(_ waiter: Waiter, _ reason: Wake) {
+        let continuation = state.withLock { _ in Self.wake(waiter, reason) }
+        continuation?.resume(returning: reason)
+    }
+
+    /// Under the lock: takes `waiter`'s continuation if it is parked, to be resumed
+    /// with `reason` outside the lock; otherwise records `reason` as pending.
+    private static func wake(_ waiter: Waiter, _ reason: Wake) -> UnsafeContinuation<Wake, Never>? {
+        if let continuation = waiter.continuation {
+            waiter.continuation = nil
+            return continuation
+        }
+        waiter.pending = max(waiter.pending ?? reason, reason)
+        return nil
+    }
+
+    /// Under the lock: takes `waiter`'s continuation if it is parked. A waiter that is
+    /// not parked is running, in the socket's own isolation, and tries the operation
+    /// anyway: nothing is recorded for it.
+    private static func wakeIfParked(_ waiter: Waiter) -> UnsafeContinuation<Wake, Never>? {
+        defer { waiter.continuation = nil }
+        return waiter.continuation
+    }
+
+    /// The reactor saw an edge on the socket's `ZMQ_FD`: wakes the head of each queue,
+    /// which tries its operation again.
+    func edge() {
+        let (receiver, sender) = state.withLock { state in
+            (
+                state.receivers.first.flatMap { Self.wake($0, .ready) },
+                state.senders.first.flatMap { Self.wake($0, .ready) }
+            )
+        }
+        receiver?.resume(returning: .ready)
+        sender?.resume(returning: .ready)
+    }
+
+    /// After an operation on the socket, in the socket's isolation: wakes the parked
+    /// head of each queue whose direction `ZMQ_EVENTS` shows ready.
+    func notify(pollIn: Bool, pollOut: Bool) {
+        let (receiver, sender) = state.withLock { state in
+            (
+                pollIn ? state.receivers.first.flatMap(Self.wakeIfParked) : nil,
+                pollOut ? state.senders.first.flatMap(Self.wakeIfParked) : nil
+            )
+        }
+        receiver?.resume(returning: .ready)
+        sender?.resume(returning: .ready)
+    }
+
+    /// Stops watching the socket, before libzmq closes it, and ends every wait with
+    /// ``Wake/closed``. Called once, by whoever closes the socket.
+    func close() {
+        let parked: [UnsafeContinuation<Wake, Never>] = state.withLock { state in
+            state.closed = true
+            return (state.receivers + state.senders).compactMap { Self.wake($0, .closed) }
+        }
+        // Remove before libzmq closes the descriptor, which may then be reused.
+        reactor.events.remove(fd)
+        // The kernel queue's reference, taken by ``Context/registerReadiness(_:kindName:)``.
+        reactor.releaseAfterBatch(Unmanaged.passUnretained(self))
+        for continuation in parked { continuation.resume(returning: .closed) }
+    }
+}

@@ -52,9 +52,12 @@ extension Socket {
         asyncWaiters += 1
         asyncBudget = 0
         let reactor = readiness.reactor
-        let timer = limit.isInfinite ? nil : reactor.addTimer(
-            at: Reactor.now() &+ UInt64(limit.milliseconds) &* 1_000_000,
-            TimerTarget(readiness: readiness, waiter: waiter))
+        let timer =
+            limit.isInfinite
+            ? nil
+            : reactor.addTimer(
+                at: Reactor.now() &+ UInt64(limit.milliseconds) &* 1_000_000,
+                TimerTarget(readiness: readiness, waiter: waiter))
         defer {
             if let timer { reactor.cancelTimer(timer) }
             readiness.leave(waiter)
@@ -272,7 +275,8 @@ extension Socket where Kind: SendingSocketType {
 
     /// Sends `parts`, of different types, as one multipart message, waiting without
     /// blocking a thread while the first part cannot be queued.
-    public nonisolated(nonsending) func sendMultipart(_ parts: [any MessagePart], timeout: Timeout? = nil) async throws {
+    public nonisolated(nonsending) func sendMultipart(_ parts: [any MessagePart], timeout: Timeout? = nil) async throws
+    {
         try await sendMultipart(timeout: timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
     }
 

@@ -193,6 +193,18 @@ public final class Monitor {
             } else if try !pair.tryReceive(into: &header) {
                 return nil
             }
+        } catch .contextTerminated, .notSocket {
+            // The context was shut down, or closed the monitor's socket.
+            end()
+            return nil
+        }
+        return try decode()
+    }
+
+    /// Decodes the event whose first frame is in `header`, receiving its second frame,
+    /// the endpoint.
+    private func decode() throws(ZMQError) -> MonitorEvent? {
+        do throws(ZMQError) {
             guard header.count == 6, header.more else {
                 throw ZMQError(
                     EPROTO, operation: "monitor", target: "event",
@@ -201,7 +213,6 @@ public final class Monitor {
             // libzmq sends every event whole, so its endpoint is here already.
             try pair.receive(into: &endpointFrame)
         } catch .contextTerminated, .notSocket {
-            // The context was shut down, or closed the monitor's socket.
             end()
             return nil
         }
@@ -216,6 +227,45 @@ public final class Monitor {
         return monitorEvent
     }
 
+    // MARK: Awaiting events
+
+    /// Waits for the next event without blocking a thread: the monitor's PAIR socket is
+    /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)`` does.
+    ///
+    /// ```swift
+    /// let monitor = try client.monitor([.handshakeSucceeded])
+    /// try client.connect(endpoint)
+    /// let event = try await monitor.next(timeout: .seconds(5))
+    /// ```
+    ///
+    /// - Parameter timeout: How long to wait; `nil` waits until an event comes or the
+    ///   monitor ends.
+    /// - Returns: The event, or `nil` once the monitor has ended (see ``isEnded``).
+    /// - Throws: ``ZMQError/again`` when `timeout` passes first, `CancellationError`
+    ///   when the task is cancelled while it waits (the monitor stays as it was and can
+    ///   be read again), ``ZMQError`` for a failure of libzmq or a malformed event.
+    ///
+    /// The corresponding C function is `zmq_msg_recv` on the monitor's PAIR socket.
+    public nonisolated(nonsending) func next(timeout: Timeout? = nil) async throws -> MonitorEvent? {
+        guard !isEnded else { return nil }
+        // Into a message of this call, not into `header`: a property of the monitor must
+        // not be held across the wait, in which another call may read.
+        var first = Message()
+        do {
+            try await pair.receive(into: &first, timeout: timeout ?? .infinite)
+        } catch let error as ZMQError where error == .contextTerminated || error == .notSocket {
+            end()
+            return nil
+        } catch let error as ZMQError where error == .again {
+            throw ZMQError(
+                EAGAIN, operation: "monitor", target: "next(timeout: \(timeout ?? .infinite))",
+                reason: "no event within \(timeout ?? .infinite)")
+        }
+        guard !isEnded else { return nil }
+        header = first
+        return try decode()
+    }
+
     /// Ends the monitor after its context shut down or closed its socket.
     private func end() {
         stop()
@@ -226,6 +276,36 @@ public final class Monitor {
     *, unavailable, message: "A monitor reads a libzmq socket, which is not thread-safe; hand it over with 'sending'"
 )
 extension Monitor: Sendable {}
+
+extension Monitor: AsyncSequence {
+    public typealias Element = MonitorEvent
+    public typealias Failure = any Error
+
+    /// Iterates the monitor's events, awaiting each with ``next(timeout:)``, until the
+    /// monitor ends:
+    ///
+    /// ```swift
+    /// for try await event in monitor {
+    ///     log(event)
+    /// }
+    /// ```
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(monitor: self)
+    }
+
+    /// The iterator of a ``Monitor``'s events. Like the monitor, it is not `Sendable`.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let monitor: Monitor
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> MonitorEvent? {
+            try await monitor.next()
+        }
+
+        public mutating func next() async throws -> MonitorEvent? {
+            try await monitor.next()
+        }
+    }
+}
 
 extension Monitor: CustomStringConvertible {
     public var description: String {

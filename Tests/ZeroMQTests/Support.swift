@@ -144,18 +144,40 @@ func waitUntil(timeout: Duration = .seconds(5), _ condition: () -> Bool) -> Bool
     return true
 }
 
+/// Checks `condition` every millisecond until it holds or `timeout` passes; returns
+/// whether it held. The async form of ``waitUntil(timeout:_:)``, which suspends instead
+/// of blocking: an async test must never block a thread of the cooperative pool (two
+/// on this machine) or the reactor, or the tasks it waits for cannot run.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        if ContinuousClock.now >= deadline { return condition() }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return true
+}
+
 /// A thread started by a test, joined with a bounded wait.
 final class TestThread: Sendable {
     private let finished = DispatchSemaphore(value: 0)
+    private let done = Counter()
 
     /// Starts `body` on a new thread.
     init(_ body: @escaping @Sendable () -> Void) {
         let finished = self.finished
+        let done = self.done
         let thread = Thread {
             body()
+            done.increment()
             finished.signal()
         }
         thread.start()
+    }
+
+    /// Waits up to `timeout` for the thread to finish, suspending instead of blocking
+    /// (for async tests); returns whether it did.
+    func joined(timeout: Duration) async -> Bool {
+        await eventually(timeout: timeout) { done.value > 0 }
     }
 
     /// Starts `body` on a new thread, moving to it what it captures (`sending`): for

@@ -215,8 +215,9 @@ struct AsyncTests {
         #expect(await sender.joined(timeout: .seconds(5)))
     }
 
-    @Test("a send waits while the high-water mark is reached, and resumes when the peer drains",
-          arguments: [Transport.inproc, .tcp])
+    @Test(
+        "a send waits while the high-water mark is reached, and resumes when the peer drains",
+        arguments: [Transport.inproc, .tcp])
     func sendWaitsOnHighWaterMark(transport: Transport) async throws {
         let context = try makeContext()
         let pull = try PullSocket.bounded(context, timeout: asyncTestTimeout)

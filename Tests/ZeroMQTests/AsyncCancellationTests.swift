@@ -13,6 +13,8 @@ actor SequenceConsumer {
     let pull: PullSocket
     private(set) var received: [Int] = []
     private(set) var cancellations = 0
+    /// How many numbers have arrived, for a producer thread that waits for them.
+    let progress = Counter()
 
     init(_ pull: sending PullSocket) {
         self.pull = pull
@@ -22,6 +24,7 @@ actor SequenceConsumer {
         do {
             let text = try await pull.receiveString()
             received.append(Int(text) ?? -1)
+            progress.increment()
         } catch is CancellationError {
             cancellations += 1
             throw CancellationError()
@@ -83,21 +86,27 @@ struct AsyncCancellationTests {
     func randomCancellations(onReactor: Bool) async throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SplitMix64(state: seed)
-        let total = 4000
+        let total = 2000
         let context = try makeContext()
         let pull = try PullSocket.bounded(context, timeout: asyncTestTimeout)
         let endpoint = try pull.bind(Transport.tcp.bindEndpoint())
         let consumer = SequenceConsumer(pull)
-        // The producer sends at an uneven pace, so that the consumer's waits sometimes
-        // find a message, sometimes wait, and are cancelled at every stage.
+        let progress = consumer.progress
+        // The producer sends each number once the previous one has arrived, after a
+        // random pause: the consumer's waits mostly wait, and are cancelled before,
+        // during and after the number's arrival, whatever the load on the machine.
         let producer = TestThread {
             do {
                 let push = try PushSocket.bounded(context, timeout: asyncTestTimeout)
                 try push.connect(endpoint)
                 var pace = SplitMix64(state: seed ^ 0xFFFF)
                 for number in 0..<total {
-                    try push.send("\(number)")
+                    guard waitUntil(timeout: .seconds(60), { progress.value == number }) else {
+                        Issue.record("number \(number) was not received in time")
+                        return
+                    }
                     usleep(UInt32(pace.next() % 300))
+                    try push.send("\(number)")
                 }
             } catch {
                 Issue.record(error)
@@ -155,16 +164,17 @@ struct AsyncCancellationTests {
             }
             #expect(await eventually { entered.value == 1 })
             let busyTask = Task(executorPreference: Reactor.shared) {
-                for _ in 0..<backlog {
+                let poke = try PushSocket.bounded(context, timeout: asyncTestTimeout)
+                try poke.connect(quietEndpoint)
+                for index in 0..<backlog {
                     _ = try await busy.receive()
                     busyCount.increment()
+                    // Under way: a message for the quiet socket, which the reactor sees
+                    // only if this loop lets it run.
+                    if index == 1000 { _ = try poke.trySend("poke") }
                 }
+                poke.close()
             }
-            // Once the busy loop is under way, a message for the quiet socket.
-            #expect(await eventually { busyCount.value > 1000 })
-            let poke = try PushSocket.bounded(context, timeout: asyncTestTimeout)
-            try poke.connect(quietEndpoint)
-            try await poke.send("poke")
             try await quietTask.value
             try await busyTask.value
             let seen = try #require(seenWhenQuietArrived.value)

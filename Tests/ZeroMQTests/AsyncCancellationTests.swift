@@ -108,6 +108,9 @@ struct AsyncCancellationTests {
                     usleep(UInt32(pace.next() % 300))
                     try push.send("\(number)")
                 }
+                // The context's sockets do not linger: closing this one before the
+                // last number is written would drop it.
+                push.close(linger: .seconds(10))
             } catch {
                 Issue.record(error)
             }

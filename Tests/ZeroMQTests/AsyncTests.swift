@@ -83,7 +83,9 @@ struct AsyncTests {
                     // Pauses, so that the receiver catches up and waits.
                     if index % 10 == 0 { usleep(200) }
                 }
-                push.close()
+                // The context's sockets do not linger: this one must, or closing it
+                // drops what its I/O thread has not written yet (tcp, ipc).
+                push.close(linger: .seconds(10))
             } catch {
                 Issue.record(error)
             }
@@ -156,11 +158,12 @@ struct AsyncTests {
     func dynamicSocket() async throws {
         let context = try makeContext()
         let pull = try DynamicSocket(context, kind: SocketKind(name: "PULL"))
-        try pull.setOption(.receiveTimeout, .seconds(5))
+        try pull.setOption(.receiveTimeout, asyncTestTimeout)
         let push = try DynamicSocket(context, kind: .push)
         try push.connect(try pull.bind(Transport.ipc.bindEndpoint()))
         let sender = TestThread(moving: {
             for index in 0..<50 { _ = try? push.send("\(index)") }
+            push.close(linger: .seconds(10))  // see awaitThenSend
         })
         for index in 0..<50 {
             #expect(try await pull.receiveString() == "\(index)")
@@ -331,6 +334,7 @@ struct AsyncTests {
                 guard let message = try? echo.receive() else { return }
                 _ = try? echo.send(message)
             }
+            echo.close(linger: .seconds(10))  // see awaitThenSend
         })
         let owner = SocketActor(pair)
         let receiver = Task(executorPreference: onReactor ? Reactor.shared : nil) {

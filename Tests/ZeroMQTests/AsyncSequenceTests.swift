@@ -161,3 +161,91 @@ actor ReactorActor {
         self.preconditionIsolated()
     }
 }
+
+/// A broker that forwards between a ROUTER and a DEALER: one actor owns both sockets,
+/// and one loop per socket runs on it, each waiting on its own socket. This is what a
+/// poller loop over two sockets is in async code.
+actor Broker {
+    let frontend: RouterSocket
+    let backend: DealerSocket
+
+    init(frontend: sending RouterSocket, backend: sending DealerSocket) {
+        self.frontend = frontend
+        self.backend = backend
+    }
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Child tasks of an actor method: they run on the actor, so they may use its
+            // sockets, and they wait on them concurrently.
+            group.addTask { try await self.forwardRequests() }
+            group.addTask { try await self.forwardReplies() }
+            try await group.waitForAll()
+        }
+    }
+
+    private func forwardRequests() async throws {
+        for try await request in frontend.multipartMessages {
+            try await backend.sendMultipart(request)
+        }
+    }
+
+    private func forwardReplies() async throws {
+        for try await reply in backend.multipartMessages {
+            try await frontend.sendMultipart(reply)
+        }
+    }
+
+    func stop() {
+        frontend.close()
+        backend.close()
+    }
+}
+
+@Suite("Async: several sockets in one actor")
+struct AsyncBrokerTests {
+    @Test("an actor forwards between a ROUTER and a DEALER, one loop per socket")
+    func broker() async throws {
+        let context = try makeContext()
+        let frontendEndpoint = Transport.ipc.bindEndpoint()
+        let backendEndpoint = Transport.ipc.bindEndpoint()
+        let frontend = try RouterSocket.bounded(context, timeout: asyncTestTimeout)
+        try frontend.bind(frontendEndpoint)
+        let backend = try DealerSocket.bounded(context, timeout: asyncTestTimeout)
+        try backend.bind(backendEndpoint)
+        let broker = Broker(frontend: frontend, backend: backend)
+        let running = Task(executorPreference: Reactor.shared) { try await broker.run() }
+
+        let requests = 30
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Two REP workers.
+            for _ in 0..<2 {
+                group.addTask(executorPreference: Reactor.shared) {
+                    let worker = try RepSocket.bounded(context, timeout: asyncTestTimeout)
+                    try worker.connect(backendEndpoint)
+                    for try await request in worker.messages {
+                        try await worker.send("done: \(request.string)")
+                    }
+                }
+            }
+            // REQ clients, each a task of its own.
+            var clients: [Task<Void, any Error>] = []
+            for index in 0..<requests {
+                clients.append(
+                    Task(executorPreference: index % 2 == 0 ? Reactor.shared : nil) {
+                        let client = try ReqSocket.bounded(context, timeout: asyncTestTimeout)
+                        try client.connect(frontendEndpoint)
+                        try await client.send("job \(index)")
+                        #expect(try await client.receiveString() == "done: job \(index)")
+                        client.close()
+                    })
+            }
+            for client in clients { try await client.value }
+            // Ends the workers' loops (and the broker's, with `stop`).
+            await broker.stop()
+            context.shutdown()
+            try await group.waitForAll()
+        }
+        try await running.value
+    }
+}

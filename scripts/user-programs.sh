@@ -126,6 +126,42 @@ broker() {
 }
 broker
 
+# async: a server process answering from one `for try await` loop on the reactor, and
+# three client processes that each send 100 requests at once and await the replies; the
+# server ends after the 300th reply, and its replies are delivered as it ends.
+async_server() {
+    local run
+    for run in $(seq 1 "$runs"); do
+        : >"$work/server.out"
+        timeout 60 "$bin/async-server" 300 >"$work/server.out" &
+        local server=$!
+        for _ in $(seq 1 200); do
+            [ "$(wc -l <"$work/server.out")" -ge 1 ] && break
+            sleep 0.05
+        done
+        local endpoint
+        endpoint=$(head -n 1 "$work/server.out")
+        local clients=()
+        for n in 1 2 3; do
+            timeout 60 "$bin/async-client" "$endpoint" 100 >"$work/client$n.out" &
+            clients+=($!)
+        done
+        wait "${clients[@]}" || true
+        local status=0
+        wait "$server" || status=$?
+        local replies
+        replies=$(cat "$work/client1.out" "$work/client2.out" "$work/client3.out" | tr '\n' ';')
+        if [ "$replies" != "100 of 100 replies correct;100 of 100 replies correct;100 of 100 replies correct;" ] \
+            || [ "$status" -ne 0 ] || [ "$(sed -n 2p "$work/server.out")" != "served 300" ]; then
+            echo "FAIL async server (run $run): clients '$replies'; server exit $status: $(sed -n 2p "$work/server.out")"
+            failures=$((failures + 1))
+        else
+            echo "ok   async server (run $run): $replies $(sed -n 2p "$work/server.out")"
+        fi
+    done
+}
+async_server
+
 if [ "$failures" -ne 0 ]; then
     echo "user programs: $failures failed"
     exit 1

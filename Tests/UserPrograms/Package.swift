@@ -25,6 +25,9 @@ let package = Package(
         .executableTarget(name: "broker", dependencies: [zeroMQ]),
         .executableTarget(name: "broker-worker", dependencies: [zeroMQ]),
         .executableTarget(name: "broker-client", dependencies: [zeroMQ]),
+        // An async server (one `for try await` loop on the reactor) and its clients.
+        .executableTarget(name: "async-server", dependencies: [zeroMQ]),
+        .executableTarget(name: "async-client", dependencies: [zeroMQ]),
         // Every call across the C boundary, for valgrind's memcheck (`make sanitize`).
         .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.

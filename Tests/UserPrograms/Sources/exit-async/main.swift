@@ -24,5 +24,5 @@ for index in 0..<small {
 try await Task.detached {
     let bulk = try PushSocket(context)
     try bulk.connect(endpoint)
-    try bulk.send([UInt8](repeating: 0x41, count: large))
+    try await bulk.send([UInt8](repeating: 0x41, count: large))
 }.value

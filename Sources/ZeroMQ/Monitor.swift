@@ -20,8 +20,9 @@ import Darwin
 /// }
 /// ```
 ///
-/// Read events blocking (``next()``), with a time limit (``next(timeout:)``) or without
-/// waiting (``tryNext()``). The last event is always ``MonitorEvent/Kind/monitorStopped``,
+/// Read events blocking (``next()``), with a time limit (``next(timeout:)-(Timeout)``) or
+/// without waiting (``tryNext()``); in a task, await them (``next(timeout:)-(Timeout?)``,
+/// or `for try await event in monitor`). The last event is always ``MonitorEvent/Kind/monitorStopped``,
 /// sent when the socket closes; after it, and after ``stop()``, every read returns `nil`.
 ///
 /// ### Stopping never hangs
@@ -281,7 +282,7 @@ extension Monitor: AsyncSequence {
     public typealias Element = MonitorEvent
     public typealias Failure = any Error
 
-    /// Iterates the monitor's events, awaiting each with ``next(timeout:)``, until the
+    /// Iterates the monitor's events, awaiting each with ``next(timeout:)-(Timeout?)``, until the
     /// monitor ends:
     ///
     /// ```swift

@@ -220,7 +220,7 @@ extension Socket where Kind: ReceivingSocketType {
 extension Socket where Kind: SendingSocketType {
     /// Sends a message, waiting without blocking a thread while it cannot be queued.
     ///
-    /// As with ``send(_:more:)``, a message not used after the call passes to libzmq
+    /// As with ``send(_:more:)-(Message,_)``, a message not used after the call passes to libzmq
     /// without a copy.
     ///
     /// The corresponding C function is `zmq_msg_send` with `ZMQ_DONTWAIT`, then the

@@ -31,13 +31,13 @@ import Darwin
 /// `sending`.
 ///
 /// The blocking operations (`send`, `receive` and the rest) block the calling thread
-/// until they complete or the socket's send or receive timeout passes. In a Swift
-/// task, that thread belongs to the cooperative pool, which has one thread per core: tasks blocked in `receive()` can occupy every thread of it, and then no
-/// other task runs, including the one that would send them their message. Until
-/// there is an async API, run blocking loops on threads of their own (Foundation's
-/// `Thread`, or a pthread), or use the non-blocking forms (`tryReceive()`) with a
-/// sleep between attempts, and set ``SocketOption/receiveTimeout`` so that a blocked
-/// task frees its thread in bounded time.
+/// until they complete or the socket's send or receive timeout passes. In Swift tasks,
+/// use the `async` forms instead (``receive(timeout:)``, ``send(_:more:timeout:)-(Message,_,_)``,
+/// ``messages`` and the rest), which wait on the ``Reactor`` without blocking a thread;
+/// in async code, Swift picks them by itself. A blocking call in a task holds a thread
+/// of the cooperative pool, which has one per core, and tasks blocked in `receive()`
+/// can occupy every one of them, so that no other task runs, including the one that
+/// would send them their message.
 ///
 /// ### Lifetime
 /// A socket keeps its ``context`` alive. ``close()`` closes it explicitly, and

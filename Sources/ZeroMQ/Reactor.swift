@@ -137,7 +137,13 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
     /// finished the batch of events it may be handling: a batch may name a descriptor
     /// that was removed from the queue after the kernel reported it.
     func releaseAfterBatch(_ readiness: Unmanaged<SocketReadiness>) {
-        state.withLock { $0.releases.append(readiness) }
+        let wake = state.withLock { state in
+            state.releases.append(readiness)
+            defer { state.waiting = false }
+            return state.waiting
+        }
+        // Woken, so that an idle reactor does not keep closed sockets' registrations.
+        if wake { events.wake() }
     }
 
     /// Calls `target.expire()` on the reactor thread at `deadline` (monotonic

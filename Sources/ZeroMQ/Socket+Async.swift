@@ -69,7 +69,20 @@ extension Socket {
         var checkedEvents = false
         while true {
             if readiness.isHead(waiter) {
-                if let result = try attempt() { return result }
+                // An operation tells the waiters when the socket is ready for them
+                // (`notifyAsyncWaiters`, a ZMQ_EVENTS read). This waiter is running,
+                // not parked, so its own attempt does not count it: alone, it would
+                // pay for that read on every attempt to wake nobody.
+                asyncWaiters -= 1
+                let outcome: Result?
+                do {
+                    outcome = try attempt()
+                } catch {
+                    asyncWaiters += 1
+                    throw error
+                }
+                asyncWaiters += 1
+                if let outcome { return outcome }
                 // The failed attempt may have left libzmq's commands unprocessed (a
                 // send processes them only every so often). Reading ZMQ_EVENTS
                 // processes them all; if that made the socket ready, try once more.

@@ -74,6 +74,9 @@ extension Socket {
                 // not parked, so its own attempt does not count it: alone, it would
                 // pay for that read on every attempt to wake nobody.
                 asyncWaiters -= 1
+                // Whether the attempt, failing, reads ZMQ_EVENTS for the others (see
+                // below).
+                let notifiesOthers = asyncWaiters != 0
                 let outcome: Result?
                 do {
                     outcome = try attempt()
@@ -84,11 +87,18 @@ extension Socket {
                 asyncWaiters += 1
                 if let outcome { return outcome }
                 // The failed attempt may have left libzmq's commands unprocessed (a
-                // send processes them only every so often). Reading ZMQ_EVENTS
-                // processes them all; if that made the socket ready, try once more.
-                // After that the commands are drained and the next one signals ZMQ_FD,
-                // so parking is safe.
-                if !checkedEvents && isReady(direction) {
+                // send processes them only every so often: socket_base_t::send
+                // throttles process_commands). Reading ZMQ_EVENTS processes them all;
+                // if that made the socket ready, try once more. After that the
+                // commands are drained and the next one signals ZMQ_FD, so parking is
+                // safe.
+                // A failed receive needs no such read: with ZMQ_DONTWAIT,
+                // socket_base_t::recv runs process_commands(0, false), unthrottled,
+                // the same call as ZMQ_EVENTS, before it gives up. Unless the attempt
+                // then read ZMQ_EVENTS for other waiters: that processes commands
+                // after the receive's own check and can take the edge this waiter is
+                // about to park for, so the read must follow.
+                if (direction == .send || notifiesOthers) && !checkedEvents && isReady(direction) {
                     checkedEvents = true
                     continue
                 }

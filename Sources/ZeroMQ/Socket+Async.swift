@@ -30,13 +30,18 @@ extension Socket {
         _ direction: SocketReadiness.Direction, timeout: Timeout?, _ operation: StaticString,
         _ attempt: () throws(ZMQError) -> sending Result?
     ) async throws -> sending Result {
+        // Whether `attempt` failed just now, with no waiter to notify: the callers' fast
+        // path tries only while the budget lasts, and the budget is zero while tasks
+        // wait.
+        var justTried = asyncBudget > 0
         if asyncBudget <= 0 && asyncWaiters == 0 {
             // The fast path did a budget's worth of operations without waiting: let the
             // other tasks of this executor (the other sockets, on the reactor) run.
             asyncBudget = asyncFastPathBudget
             try Task.checkCancellation()
             await Task.yield()
-            if asyncWaiters == 0, let result = try attempt() { return result }
+            justTried = asyncWaiters == 0
+            if justTried, let result = try attempt() { return result }
         }
         try Task.checkCancellation()
         let handle = try liveHandle(operation)
@@ -67,8 +72,14 @@ extension Socket {
 
         // Whether ZMQ_EVENTS already sent this waiter back to try again.
         var checkedEvents = false
+        // On the reactor thread, a receive that just failed can park without trying
+        // again: the failed receive processed every command (see below), and no edge
+        // of ZMQ_FD can have been handled since it did, because the reactor is this
+        // thread. Elsewhere the reactor may have handled one before the waiter joined
+        // the queue, and the attempt is what catches it.
+        var parkAtOnce = justTried && direction == .receive && reactor.isCurrentThread
         while true {
-            if readiness.isHead(waiter) {
+            if !parkAtOnce && readiness.isHead(waiter) {
                 // An operation tells the waiters when the socket is ready for them
                 // (`notifyAsyncWaiters`, a ZMQ_EVENTS read). This waiter is running,
                 // not parked, so its own attempt does not count it: alone, it would
@@ -104,6 +115,7 @@ extension Socket {
                 }
             }
             checkedEvents = false
+            parkAtOnce = false
             let wake = await withTaskCancellationHandler {
                 await readiness.park(waiter)
             } onCancel: {

@@ -53,18 +53,12 @@ extension Socket {
             throw timedOut(operation, after: limit)
         }
 
-        let waiter = readiness.join(direction)
+        let waiter = readiness.join(
+            direction, deadline: limit.isInfinite ? .max : Reactor.now() &+ UInt64(limit.milliseconds) &* 1_000_000)
         asyncWaiters += 1
         asyncBudget = 0
         let reactor = readiness.reactor
-        let timer =
-            limit.isInfinite
-            ? nil
-            : reactor.addTimer(
-                at: Reactor.now() &+ UInt64(limit.milliseconds) &* 1_000_000,
-                TimerTarget(readiness: readiness, waiter: waiter))
         defer {
-            if let timer { reactor.cancelTimer(timer) }
             readiness.leave(waiter)
             asyncWaiters -= 1
             if asyncWaiters == 0 { asyncBudget = asyncFastPathBudget }

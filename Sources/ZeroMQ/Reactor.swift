@@ -248,13 +248,15 @@ final class ReactorActorExecutor: SerialExecutor, @unchecked Sendable {
     }
 }
 
-/// What a timer of the reactor wakes: a waiter of a socket's readiness.
+/// What a timer of the reactor wakes: a queue of a socket's readiness, which wakes
+/// its waiters whose deadline has passed.
 struct TimerTarget: Sendable {
     let readiness: SocketReadiness
-    let waiter: SocketReadiness.Waiter
+    let direction: SocketReadiness.Direction
+    let generation: UInt64
 
     func expire() {
-        readiness.wake(waiter, .timedOut)
+        readiness.expire(direction, generation: generation)
     }
 }
 

@@ -2,13 +2,25 @@
 //
 //     zmq-bench thr --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode copy|zerocopy|async]
 //     zmq-bench lat --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode sync|async]
+//                   [--peer sync|async]
 //     zmq-bench poll --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N
+//     zmq-bench idle [--sockets N] [--seconds S] [--transport inproc|tcp]
 //
 // `poll` is `thr` through a poller: the receiver polls 16 PULL sockets, the one the
 // sender feeds and 15 idle ones bound to endpoints of their own, and drains every
 // socket found readable with non-blocking receives (Swift: `Poller`; C: `zmq_poll`).
 // `thr --socket dynamic` (Swift only) makes the same loop with `DynamicSocket`s
 // instead of `PullSocket`/`PushSocket`.
+//
+// `--mode async` with `--impl swift` measures the library's async API (AsyncSide.swift):
+// the receiver (thr) or requester (lat) awaits in a task on `Reactor.shared`, the
+// timed loop inside the task. The thr sender stays the synchronous one. The lat
+// replier is async too (`--peer async`, the default: a second task on the reactor for
+// inproc, an async replier on the peer process's own reactor for tcp and ipc), or the
+// synchronous thread or process (`--peer sync`). `--impl c --mode async` runs the
+// blocking C loops: C has no async API, and they are the baseline. `idle` (Swift only)
+// parks a task on each of N sockets and measures the process's CPU time and threads
+// while they wait.
 //
 // `--impl c` runs the loops of the CZeroMQBench target (libzmq's C API, plain C);
 // `--impl swift` runs the loops below, written against the public ZeroMQ API only,
@@ -43,18 +55,23 @@ let usage = """
     usage: zmq-bench thr --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode copy|zerocopy|async]
            zmq-bench lat --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N [--mode sync|async]
            zmq-bench poll --impl swift|c --transport tcp|ipc|inproc --size BYTES --count N
+           zmq-bench idle [--sockets N] [--seconds S] [--transport inproc|tcp]
     options: --socket typed|dynamic (thr, Swift: PullSocket/PushSocket or DynamicSocket; default typed)
+             --peer async|sync (lat --impl swift --mode async: the replier; default async)
+             --sockets N, --seconds S (idle: parked tasks, one per socket, and the measured window;
+               defaults 1000 and 5)
              --warmup N (lat: untimed round trips first; default count/10, 100...10000)
              --deadline SECONDS (hard limit of the whole run; default 60)
     prints one JSON line, such as
       {"impl":"swift","test":"thr","transport":"tcp","size":64,"count":3000000,"mode":"copy","msgs_per_s":4700000.0,"mbit_per_s":2406.4,"elapsed_s":0.64}
     """
 
-enum Test: String { case thr, lat, poll }
+enum Test: String { case thr, lat, poll, idle }
 enum Impl: String { case swift, c }
 enum Transport: String { case tcp, ipc, inproc }
 enum Mode: String { case copy, zerocopy, sync, async }
 enum SocketChoice: String { case typed, dynamic }
+enum PeerChoice: String { case sync, async }
 
 struct Options {
     var test: Test
@@ -66,6 +83,11 @@ struct Options {
     var socket: SocketChoice
     var warmup: Int
     var deadline: Double
+    /// lat --mode async: whether the replier is async or the synchronous one.
+    var peer: PeerChoice
+    /// idle: how many sockets, each with a parked task, and how long to measure.
+    var sockets: Int
+    var seconds: Int
     /// Set only in a peer process: the endpoint its parent bound.
     var endpoint: String?
 }
@@ -95,6 +117,7 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
     case "thr", "_thr-send": test = .thr
     case "lat", "_lat-reply": test = .lat
     case "poll": test = .poll
+    case "idle": test = .idle
     default: die("unknown command '\(command)'\n\(usage)", status: 64)
     }
     var values: [String: String] = [:]
@@ -123,16 +146,19 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
         return parsed
     }
 
-    let impl = choice("impl", required("impl"), Impl.self)
-    let transport = choice("transport", required("transport"), Transport.self)
-    let size = number("size", required("size"), minimum: 0)
-    let count = number("count", required("count"), minimum: 1)
-    let mode = choice("mode", take("mode") ?? (test == .lat ? "sync" : "copy"), Mode.self)
+    // idle has defaults for everything, and no message size or count.
+    let idle = test == .idle
+    let impl = choice("impl", idle ? take("impl") ?? "swift" : required("impl"), Impl.self)
+    let transport = choice("transport", idle ? take("transport") ?? "inproc" : required("transport"), Transport.self)
+    let size = idle ? 0 : number("size", required("size"), minimum: 0)
+    let count = idle ? 1 : number("count", required("count"), minimum: 1)
+    let mode = choice("mode", take("mode") ?? (test == .lat ? "sync" : idle ? "async" : "copy"), Mode.self)
     let allowed: [Mode] =
         switch test {
         case .thr: [.copy, .zerocopy, .async]
         case .lat: [.sync, .async]
         case .poll: [.copy]
+        case .idle: [.async]
         }
     guard allowed.contains(mode) else {
         die(
@@ -142,6 +168,15 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
     let socket = choice("socket", take("socket") ?? "typed", SocketChoice.self)
     if socket == .dynamic && (test != .thr || impl != .swift || mode != .copy) {
         die("--socket dynamic is for thr --impl swift --mode copy only", status: 64)
+    }
+    let peer = choice("peer", take("peer") ?? "async", PeerChoice.self)
+    if peer == .sync && (test != .lat || impl != .swift || mode != .async) {
+        die("--peer sync is for lat --impl swift --mode async only", status: 64)
+    }
+    let sockets = idle ? number("sockets", take("sockets") ?? "1000", minimum: 1) : 0
+    let seconds = idle ? number("seconds", take("seconds") ?? "5", minimum: 1) : 0
+    if idle && (impl != .swift || transport == .ipc) {
+        die("idle is for --impl swift over inproc or tcp only", status: 64)
     }
     let warmup = number("warmup", take("warmup") ?? String(min(10_000, max(100, count / 10))), minimum: 0)
     guard let deadline = Double(take("deadline") ?? "60"), deadline > 0 else { die("invalid --deadline", status: 64) }
@@ -153,7 +188,8 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
         command,
         Options(
             test: test, impl: impl, transport: transport, size: size, count: count, mode: mode,
-            socket: socket, warmup: warmup, deadline: deadline, endpoint: endpoint)
+            socket: socket, warmup: warmup, deadline: deadline, peer: peer, sockets: sockets, seconds: seconds,
+            endpoint: endpoint)
     )
 }
 
@@ -227,12 +263,14 @@ struct Peer {
 func spawnPeer(_ command: String, _ options: Options, endpoint: String) -> Peer {
     let path = executablePath()
     let remaining = max(1, options.deadline - (now() - startTime))
-    let arguments = [
+    var arguments = [
         path, command, "--impl", options.impl.rawValue, "--transport", options.transport.rawValue,
         "--endpoint", endpoint, "--size", String(options.size),
         "--count", String(options.test == .lat ? options.warmup + options.count : options.count),
         "--mode", options.mode.rawValue, "--socket", options.socket.rawValue, "--deadline", String(remaining),
     ]
+    // The default (async) is what the peer assumes; sync is valid only where it applies.
+    if options.peer == .sync { arguments += ["--peer", "sync"] }
     let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var fds: [Int32] = [0, 0]
@@ -590,28 +628,51 @@ enum SwiftSide {
                 try receive(pull, o.size, o.count)
             }
         }
+        let sender = startSendThread(context, endpoint: bound, o, makePush)
+        let result = Result { try receive(pull, o.size, o.count) }
+        pull.close()
+        return try sender.finish(context, result, o)
+    }
+
+    /// The sending thread of an inproc thr run.
+    struct SendThread {
+        let thread: pthread_t
+        let counter: ReleaseCounter
+        let failure: PeerFailure
+        let payload: UnsafeMutableRawBufferPointer
+
+        /// Joins the thread once the receiver is done and its socket closed, terminates
+        /// the context, and returns the receiver's `result` unless the sender failed.
+        func finish(_ context: Context, _ result: Result<Double, any Error>, _ o: Options) throws -> Double {
+            pthread_join(thread, nil)
+            context.terminate()
+            payload.deallocate()
+            if let message = failure.message.withLock({ $0 }) { throw BenchFailure(description: "sender: \(message)") }
+            let elapsed = try result.get()
+            try checkReleased(counter, o.count, o.mode)
+            return elapsed
+        }
+    }
+
+    /// Starts the thread that sends `o.count` messages to `endpoint`, for inproc runs.
+    static func startSendThread<Push: SendingSocketType & SendableMetatype>(
+        _ context: Context, endpoint: String, _ o: Options,
+        _ makePush: @escaping @Sendable (Context) throws -> Socket<Push>
+    ) -> SendThread {
         let counter = ReleaseCounter()
         let failure = PeerFailure()
         let payload = allocatePayload(o.size)
-        let peer = startThread { [count = o.count, mode = o.mode, payload = Unchecked(value: payload)] in
+        let thread = startThread { [count = o.count, mode = o.mode, payload = Unchecked(value: payload)] in
             do {
                 let push = try makePush(context)
-                try push.connect(bound)
+                try push.connect(endpoint)
                 try send(push, payload: payload.value, count: count, mode: mode, counter: counter)
                 push.close()
             } catch {
                 failure.message.withLock { $0 = "\(error)" }
             }
         }
-        let result = Result { try receive(pull, o.size, o.count) }
-        pull.close()
-        pthread_join(peer, nil)
-        context.terminate()
-        payload.deallocate()
-        if let message = failure.message.withLock({ $0 }) { throw BenchFailure(description: "sender: \(message)") }
-        let elapsed = try result.get()
-        try checkReleased(counter, o.count, o.mode)
-        return elapsed
+        return SendThread(thread: thread, counter: counter, failure: failure, payload: payload)
     }
 
     static func lat(_ o: Options) throws -> Double {
@@ -625,24 +686,43 @@ enum SwiftSide {
                 try request(req, size: o.size, count: o.count, warmup: o.warmup)
             }
         }
+        let replier = startReplyThread(context, endpoint: bound, o)
+        let result = Result { try request(req, size: o.size, count: o.count, warmup: o.warmup) }
+        req.close()
+        return try replier.finish(context, result)
+    }
+
+    /// The replying thread of an inproc lat run.
+    struct ReplyThread {
+        let thread: pthread_t
+        let failure: PeerFailure
+
+        /// Joins the thread once the requester is done and its socket closed, terminates
+        /// the context, and returns the requester's `result` unless the replier failed.
+        func finish(_ context: Context, _ result: Result<Double, any Error>) throws -> Double {
+            pthread_join(thread, nil)
+            context.terminate()
+            if let message = failure.message.withLock({ $0 }) { throw BenchFailure(description: "replier: \(message)") }
+            return try result.get()
+        }
+    }
+
+    /// Starts the thread that answers `o.warmup + o.count` requests from `endpoint`,
+    /// for inproc runs.
+    static func startReplyThread(_ context: Context, endpoint: String, _ o: Options) -> ReplyThread {
         let failure = PeerFailure()
-        let peer = startThread { [size = o.size, total = o.warmup + o.count] in
+        let thread = startThread { [size = o.size, total = o.warmup + o.count] in
             do {
                 let rep = try RepSocket(context)
                 try configure(rep)
-                try rep.connect(bound)
+                try rep.connect(endpoint)
                 try reply(rep, size: size, total: total)
                 rep.close()
             } catch {
                 failure.message.withLock { $0 = "\(error)" }
             }
         }
-        let result = Result { try request(req, size: o.size, count: o.count, warmup: o.warmup) }
-        req.close()
-        pthread_join(peer, nil)
-        context.terminate()
-        if let message = failure.message.withLock({ $0 }) { throw BenchFailure(description: "replier: \(message)") }
-        return try result.get()
+        return ReplyThread(thread: thread, failure: failure)
     }
 }
 
@@ -744,9 +824,6 @@ let startTime = now()
 let (command, options) = parse(Array(CommandLine.arguments.dropFirst()))
 startWatchdog(deadline: startTime + options.deadline, parent: command.hasPrefix("_") ? getppid() : nil)
 
-if options.mode == .async && options.impl == .swift {
-    die("--mode async is not available: the ZeroMQ library has no async API yet", status: 2)
-}
 // --impl c --mode async runs the blocking C loops: C has no async API, and they are
 // the baseline that an async Swift path is measured against.
 
@@ -767,9 +844,20 @@ case "_lat-reply":
     switch options.impl {
     case .c:
         if czb_lat_reply(options.endpoint!, options.size, options.count, waitForParent) != 0 { exit(1) }
+    case .swift where options.mode == .async && options.peer == .async:
+        orDie("replier") { try AsyncSide.latReply(options, endpoint: options.endpoint!) }
     case .swift:
         orDie("replier") { try SwiftSide.latReply(options, endpoint: options.endpoint!) }
     }
+    exit(0)
+case "idle":
+    let figures = orDie("idle") { try AsyncSide.idle(options) }
+    var json = "{\"impl\":\"swift\",\"test\":\"idle\",\"transport\":\"\(options.transport.rawValue)\","
+    json += "\"sockets\":\(options.sockets),\"seconds\":\(options.seconds),"
+    json += "\"cpu_ms\":\(rounded(figures.cpuMilliseconds, 3)),"
+    json += "\"threads_before\":\(figures.threadsBefore),\"threads_during\":\(figures.threadsDuring),"
+    json += "\"received\":\(figures.received)}"
+    print(json)
     exit(0)
 default:
     break
@@ -777,12 +865,15 @@ default:
 
 let elapsed: Double = orDie(options.test.rawValue) {
     switch (options.test, options.impl) {
+    case (.thr, .swift) where options.mode == .async: try AsyncSide.thr(options)
+    case (.lat, .swift) where options.mode == .async: try AsyncSide.lat(options)
     case (.thr, .swift): try SwiftSide.thr(options)
     case (.thr, .c): try CSide.thr(options)
     case (.lat, .swift): try SwiftSide.lat(options)
     case (.lat, .c): try CSide.lat(options)
     case (.poll, .swift): try SwiftSide.poll(options)
     case (.poll, .c): try CSide.poll(options)
+    case (.idle, _): fatalError("idle is handled above")
     }
 }
 
@@ -790,12 +881,17 @@ var json = "{\"impl\":\"\(options.impl.rawValue)\",\"test\":\"\(options.test.raw
 json += "\"transport\":\"\(options.transport.rawValue)\",\"size\":\(options.size),\"count\":\(options.count),"
 json += "\"mode\":\"\(options.mode.rawValue)\","
 if options.socket == .dynamic { json += "\"socket\":\"dynamic\"," }
+if options.test == .lat && options.impl == .swift && options.mode == .async {
+    json += "\"peer\":\"\(options.peer.rawValue)\","
+}
 switch options.test {
 case .thr, .poll:
     let rate = Double(options.count) / elapsed
     json += "\"msgs_per_s\":\(rounded(rate, 1)),\"mbit_per_s\":\(rounded(rate * Double(options.size) * 8 / 1e6, 1)),"
 case .lat:
     json += "\"us\":\(rounded(elapsed / Double(options.count) / 2 * 1e6, 3)),"
+case .idle:
+    break
 }
 json += "\"elapsed_s\":\(rounded(elapsed, 6))}"
 print(json)

@@ -13,6 +13,15 @@
 /// - when the head ahead of it leaves the queue, which makes it the head;
 /// - by its timer, by cancellation, or by closing the socket.
 ///
+/// ### Timers
+/// Each waiter has its own deadline, but the reactor holds at most one timer for each
+/// queue, set to the earliest deadline in it, and kept when waiters leave: a wait that
+/// ends in time costs no timer at all unless it has the earliest deadline. When the
+/// timer fires, the waiters whose deadline has passed are woken, and the timer is set
+/// again for the earliest deadline left, if any. So a socket awaited over and over,
+/// with its ``SocketOption/receiveTimeout`` say, touches the reactor's timers once
+/// per timeout period rather than twice per wait.
+///
 /// A wake that comes while the waiter is not parked (it is trying the operation) is
 /// kept, so the next park returns at once: an edge between `EAGAIN` and parking is
 /// never lost.
@@ -47,10 +56,24 @@ final class SocketReadiness: @unchecked Sendable {
         fileprivate var continuation: UnsafeContinuation<Wake, Never>?
         /// A wake that came while the task was not parked.
         fileprivate var pending: Wake?
+        /// When the wait times out, in ``Reactor/now()`` nanoseconds; `UInt64.max`
+        /// for never.
+        let deadline: UInt64
 
-        init(_ direction: Direction) {
+        init(_ direction: Direction, deadline: UInt64) {
             self.direction = direction
+            self.deadline = deadline
         }
+    }
+
+    /// The reactor timer of one queue: see "Timers" above.
+    private struct QueueTimer: Sendable {
+        var deadline: UInt64
+        /// Tells this timer from earlier ones of the queue, replaced or gone, which
+        /// may still fire.
+        var generation: UInt64
+        /// The reactor's identifier, once it is added.
+        var id: UInt64?
     }
 
     let fd: Int32
@@ -61,12 +84,34 @@ final class SocketReadiness: @unchecked Sendable {
         var receivers: [Waiter] = []
         var senders: [Waiter] = []
         var closed = false
+        var receiveTimer: QueueTimer?
+        var sendTimer: QueueTimer?
+        var timerGeneration: UInt64 = 0
 
         subscript(direction: Direction) -> [Waiter] {
             get { direction == .receive ? receivers : senders }
             set {
                 if direction == .receive { receivers = newValue } else { senders = newValue }
             }
+        }
+
+        subscript(timer direction: Direction) -> QueueTimer? {
+            get { direction == .receive ? receiveTimer : sendTimer }
+            set {
+                if direction == .receive { receiveTimer = newValue } else { sendTimer = newValue }
+            }
+        }
+
+        /// Makes `deadline` the queue's timer, replacing the current one; returns
+        /// what the reactor must add, and the identifier of the replaced timer to
+        /// cancel.
+        mutating func setTimer(
+            _ direction: Direction, _ deadline: UInt64
+        ) -> (add: (deadline: UInt64, generation: UInt64), cancel: UInt64?) {
+            timerGeneration += 1
+            let replaced = self[timer: direction]?.id
+            self[timer: direction] = QueueTimer(deadline: deadline, generation: timerGeneration)
+            return ((deadline, timerGeneration), replaced)
         }
     }
 
@@ -77,12 +122,19 @@ final class SocketReadiness: @unchecked Sendable {
 
     // MARK: The waiting task's side
 
-    /// Adds a waiter for `direction` at the end of its queue.
-    func join(_ direction: Direction) -> Waiter {
-        let waiter = Waiter(direction)
-        state.withLock { state in
+    /// Adds a waiter for `direction` at the end of its queue, which times out at
+    /// `deadline` (``Reactor/now()`` nanoseconds; `UInt64.max` for never).
+    func join(_ direction: Direction, deadline: UInt64) -> Waiter {
+        let waiter = Waiter(direction, deadline: deadline)
+        let timer = state.withLock { state -> (add: (deadline: UInt64, generation: UInt64), cancel: UInt64?)? in
             state[direction].append(waiter)
+            // A timer that fires no later than this deadline will see this waiter.
+            guard deadline != .max, !state.closed,
+                state[timer: direction].map({ $0.deadline > deadline }) ?? true
+            else { return nil }
+            return state.setTimer(direction, deadline)
         }
+        if let timer { addTimer(direction, timer.add, replacing: timer.cancel) }
         return waiter
     }
 
@@ -150,6 +202,50 @@ final class SocketReadiness: @unchecked Sendable {
         return waiter.continuation
     }
 
+    /// The queue's timer for `direction` fired: wakes, with ``Wake/timedOut``, the
+    /// waiters whose deadline has passed, and sets the timer again for the earliest
+    /// deadline left. Nothing happens for a timer that was replaced since it was set.
+    func expire(_ direction: Direction, generation: UInt64) {
+        let now = Reactor.now()
+        let (expired, timer) = state.withLock {
+            state -> (
+                [UnsafeContinuation<Wake, Never>], (add: (deadline: UInt64, generation: UInt64), cancel: UInt64?)?
+            ) in
+            guard state[timer: direction]?.generation == generation else { return ([], nil) }
+            state[timer: direction] = nil
+            var expired: [UnsafeContinuation<Wake, Never>] = []
+            var next = UInt64.max
+            for waiter in state[direction] {
+                if waiter.deadline <= now {
+                    if let continuation = Self.wake(waiter, .timedOut) { expired.append(continuation) }
+                } else {
+                    next = min(next, waiter.deadline)
+                }
+            }
+            guard next != .max, !state.closed else { return (expired, nil) }
+            return (expired, state.setTimer(direction, next))
+        }
+        for continuation in expired { continuation.resume(returning: .timedOut) }
+        if let timer { addTimer(direction, timer.add, replacing: timer.cancel) }
+    }
+
+    /// Adds the timer that ``State/setTimer(_:_:)`` set to the reactor, and cancels
+    /// the one it replaced. Outside the lock: the reactor's lock is taken inside.
+    private func addTimer(
+        _ direction: Direction, _ timer: (deadline: UInt64, generation: UInt64), replacing replaced: UInt64?
+    ) {
+        if let replaced { reactor.cancelTimer(replaced) }
+        let id = reactor.addTimer(
+            at: timer.deadline, TimerTarget(readiness: self, direction: direction, generation: timer.generation))
+        let current = state.withLock { state in
+            guard state[timer: direction]?.generation == timer.generation else { return false }
+            state[timer: direction]?.id = id
+            return true
+        }
+        // Replaced meanwhile, or the socket closed: no need to keep it.
+        if !current { reactor.cancelTimer(id) }
+    }
+
     /// The reactor saw an edge on the socket's `ZMQ_FD`: wakes the head of each queue,
     /// which tries its operation again.
     func edge() {
@@ -179,10 +275,16 @@ final class SocketReadiness: @unchecked Sendable {
     /// Stops watching the socket, before libzmq closes it, and ends every wait with
     /// ``Wake/closed``. Called once, by whoever closes the socket.
     func close() {
-        let parked: [UnsafeContinuation<Wake, Never>] = state.withLock { state in
+        let (parked, timers) = state.withLock { state in
             state.closed = true
-            return (state.receivers + state.senders).compactMap { Self.wake($0, .closed) }
+            // Cancelled, so that the reactor does not keep the registration until they
+            // would fire.
+            let timers = [state.receiveTimer?.id, state.sendTimer?.id].compactMap { $0 }
+            state.receiveTimer = nil
+            state.sendTimer = nil
+            return ((state.receivers + state.senders).compactMap { Self.wake($0, .closed) }, timers)
         }
+        for timer in timers { reactor.cancelTimer(timer) }
         // Remove before libzmq closes the descriptor, which may then be reused.
         reactor.events.remove(fd)
         // The kernel queue's reference, taken by ``Context/registerReadiness(_:kindName:)``.

@@ -52,7 +52,7 @@ struct AsyncWaitTests {
                 usleep(200_000)
             }
             #expect(try await pull.receiveString(timeout: .seconds(5)) == "one")
-            #expect(sender.join(timeout: .seconds(5)))
+            #expect(await sender.joined(timeout: .seconds(5)))
             for _ in 0..<3 {
                 let start = ContinuousClock.now
                 await #expect(throws: ZMQError.self) { try await pull.receive(timeout: .milliseconds(60)) }
@@ -106,13 +106,13 @@ struct AsyncWaitTests {
                 } catch {}
             }
             for index in 0..<150 {
-                #expect(try await pull.receiveString(timeout: .milliseconds(100)) == "\(index)")
+                #expect(try await pull.receiveString(timeout: .seconds(5)) == "\(index)")
             }
             let start = ContinuousClock.now
             await #expect(throws: ZMQError.self) { try await pull.receive(timeout: .milliseconds(100)) }
             let ms = elapsedMs(start)
             #expect(ms >= 99 && ms < 2000, "\(ms)")
-            #expect(sender.join(timeout: .seconds(5)))
+            #expect(await sender.joined(timeout: .seconds(5)))
         }.value
     }
 
@@ -141,7 +141,7 @@ struct AsyncWaitTests {
         try req.bind(endpoint)
         let replier = TestThread {
             do {
-                let rep = try RepSocket.bounded(context)
+                let rep = try RepSocket.bounded(context, timeout: asyncTestTimeout)
                 try rep.connect(endpoint)
                 for _ in 0..<20000 {
                     let request = try rep.receiveString()
@@ -156,11 +156,11 @@ struct AsyncWaitTests {
         try await Task(executorPreference: reactor) {
             for index in 0..<20000 {
                 try await req.send("\(index)")
-                #expect(try await req.receiveString(timeout: .seconds(5)) == "\(index)")
+                #expect(try await req.receiveString(timeout: asyncTestTimeout) == "\(index)")
             }
             req.close()
         }.value
-        #expect(replier.join(timeout: .seconds(10)))
+        #expect(await replier.joined(timeout: .seconds(30)))
     }
 
     @Test("close while a wait with a timeout is parked")
@@ -173,7 +173,9 @@ struct AsyncWaitTests {
             _ = try await pull.receive(timeout: .seconds(30))
         }
         try await Task.sleep(for: .milliseconds(50))
-        context.close(linger: .zero)
+        // Closed from the reactor, where the waiting task runs: it is parked (or has not
+        // started), never inside a call on its socket, which closing must not race.
+        await Task(executorPreference: Reactor.shared) { context.close(linger: .zero) }.value
         await #expect(throws: ZMQError.self) { try await waiting.value }
         #expect(elapsedMs(start) < 2000)
     }

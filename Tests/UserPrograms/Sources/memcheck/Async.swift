@@ -196,9 +196,13 @@ func checkAsync() throws(ZMQError) {
             }
         }
         _ = started.wait()
-        // Give the task the moment it needs to park; ending before it parks is fine too.
-        usleep(20_000)
-        if end == "shutdown" { doomed.shutdown() } else { doomed.close() }
+        if end == "shutdown" {
+            doomed.shutdown()  // thread-safe, from anywhere
+        } else {
+            // From the reactor, where the waiting task runs: the task is parked (or about
+            // to run), never inside a call on its socket, which closing must not race.
+            _ = runTask { doomed.close() }
+        }
         let result = waiting.wait()
         check(
             isError(result, .contextTerminated) || isError(result, .notSocket),

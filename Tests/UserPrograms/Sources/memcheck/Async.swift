@@ -14,20 +14,25 @@ import Darwin
 /// What a task reports back to the main thread, which waits on a POSIX semaphore.
 final class TaskResult<Value: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: `result` is written once by the task before `sem_post`, and
-    // read by the main thread only after `sem_wait` returns.
+    // read by the main thread only after `sem_wait` returns (POSIX orders the two).
     private var result: Result<Value, any Error>?
-    private var done = sem_t()
+    /// Allocated, so that the semaphore never moves.
+    private let done = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
-    init() { sem_init(&done, 0, 0) }
-    deinit { sem_destroy(&done) }
+    init() { sem_init(done, 0, 0) }
+
+    deinit {
+        sem_destroy(done)
+        done.deallocate()
+    }
 
     func finish(_ result: Result<Value, any Error>) {
         self.result = result
-        sem_post(&done)
+        sem_post(done)
     }
 
     func wait() -> Result<Value, any Error> {
-        while sem_wait(&done) != 0 {}
+        while sem_wait(done) != 0 {}
         return result!
     }
 }

@@ -103,6 +103,8 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
         enqueue(UnownedJob(job), onActor: false)
     }
 
+    /// The reactor as the runtime refers to it, for APIs that take an
+    /// `UnownedTaskExecutor`.
     public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
         UnownedTaskExecutor(ordinary: self)
     }

@@ -147,8 +147,10 @@ func waitUntil(timeout: Duration = .seconds(5), _ condition: () -> Bool) -> Bool
 /// Checks `condition` every millisecond until it holds or `timeout` passes; returns
 /// whether it held. The async form of ``waitUntil(timeout:_:)``, which suspends instead
 /// of blocking: an async test must never block a thread of the cooperative pool (two
-/// on this machine) or the reactor, or the tasks it waits for cannot run.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+/// on this machine) or the reactor, or the tasks it waits for cannot run. The default
+/// limit is long: the pool's threads may be busy with other suites for tens of seconds
+/// under ThreadSanitizer; it returns as soon as the condition holds.
+func eventually(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
         if ContinuousClock.now >= deadline { return condition() }

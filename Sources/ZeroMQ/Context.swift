@@ -91,7 +91,18 @@ public final class Context: @unchecked Sendable {
         let needsTermination = state.withLock { state in
             state.phase != .terminated
         }
-        if needsTermination { terminateHandle() }
+        guard needsTermination else { return }
+        if Reactor.isCurrentThreadIfStarted {
+            // zmq_ctx_term waits for the sockets' linger: on the reactor thread, that
+            // would stall every task waiting on any socket. Terminate on a thread of its
+            // own instead (the last task that used the context ended on the reactor).
+            let handle = ContextHandle(raw: handle)
+            if let thread = try? startProxyThread({ Context.terminate(handle.raw) }) {
+                pthread_detach(thread)
+                return
+            }
+        }
+        terminateHandle()
     }
 
     /// Makes every blocking operation on this context's sockets fail with
@@ -191,6 +202,10 @@ public final class Context: @unchecked Sendable {
     /// phase became `.terminated`, and outside the lock: it waits for sockets whose
     /// closing takes the lock.
     private func terminateHandle() {
+        Context.terminate(handle)
+    }
+
+    private static func terminate(_ handle: UnsafeMutableRawPointer) {
         while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
     }
 
@@ -383,6 +398,14 @@ extension ZMQError {
     static func contextShutDown(_ operation: StaticString, target: String) -> ZMQError {
         ZMQError(CZMQ_ETERM, operation: operation.description, target: target, reason: "the context is shut down")
     }
+}
+
+/// A libzmq context handle on its way to the thread that terminates it.
+///
+/// @unchecked Sendable: libzmq's context functions are thread-safe, and the handle is
+/// used by that one thread only, after the `Context` that owned it is gone.
+private struct ContextHandle: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
 }
 
 /// A `Socket`, as its context sees it.

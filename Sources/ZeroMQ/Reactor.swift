@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -57,7 +59,9 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
 
     /// The shared reactor, or why it could not start.
     static let instance: Result<Reactor, ZMQError> = Result { () throws(ZMQError) in
-        try Reactor()
+        let reactor = try Reactor()
+        started.store(true, ordering: .releasing)
+        return reactor
     }
 
     /// The kernel queue the reactor thread waits on.
@@ -94,6 +98,15 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
         guard let thread else { return false }
         return pthread_equal(thread, pthread_self()) != 0
     }
+
+    /// Whether the calling thread is the shared reactor's, without starting the reactor
+    /// when it has not started.
+    static var isCurrentThreadIfStarted: Bool {
+        started.load(ordering: .acquiring) && shared.isCurrentThread
+    }
+
+    /// Set once the shared reactor has started.
+    private static let started = Atomic<Bool>(false)
 
     // MARK: TaskExecutor
 

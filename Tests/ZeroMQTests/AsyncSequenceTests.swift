@@ -249,3 +249,24 @@ struct AsyncBrokerTests {
         try await running.value
     }
 }
+
+@Suite("Async: the reactor is never blocked by the library")
+struct ReactorBlockingTests {
+    @Test("a context released on the reactor terminates elsewhere, not stalling it for the linger")
+    func contextReleasedOnReactor() async throws {
+        let port = try UnlistenedPort()
+        try await Task(executorPreference: Reactor.shared) {
+            let start = ContinuousClock.now
+            do {
+                // The only reference to the context, released at the end of this scope,
+                // on the reactor, with a message that waits for its 2 s linger.
+                let context = try Context(defaultLinger: .seconds(2))
+                let push = try PushSocket(context)
+                try push.connect("tcp://127.0.0.1:\(port.port)")
+                #expect(try push.trySend("never delivered"))
+                push.close()
+            }
+            #expect(ContinuousClock.now - start < .seconds(1))
+        }.value
+    }
+}

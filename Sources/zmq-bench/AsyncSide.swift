@@ -69,11 +69,14 @@ final class TaskOutcome<Value>: @unchecked Sendable {
 }
 
 /// Starts `body` in a task that prefers the reactor, as a user's socket loop would.
-func startOnReactor<Value>(_ body: sending @escaping () async throws -> sending Value) -> TaskOutcome<Value> {
+func startOnReactor<Value>(
+    _ executor: ExecutorChoice = .reactor, _ body: sending @escaping () async throws -> sending Value
+) -> TaskOutcome<Value> {
     let outcome = TaskOutcome<Value>()
-    Task(executorPreference: Reactor.shared) {
-        // The premise of every async figure: the task runs on the reactor thread.
-        precondition(Reactor.shared.isCurrentThread, "the task does not run on the reactor thread")
+    Task(executorPreference: executor == .reactor ? Reactor.shared : nil) {
+        // The premise of the figures: the task runs where --executor says.
+        precondition(
+            Reactor.shared.isCurrentThread == (executor == .reactor), "the task does not run where it should")
         do {
             outcome.finish(.success(try await body()))
         } catch {
@@ -142,7 +145,7 @@ enum AsyncSide {
         defer { removeIPCFile(o.transport) }
         // The task starts waiting before the sender exists; the clock starts at the
         // first message.
-        let receiver = startOnReactor { [size = o.size, count = o.count] in
+        let receiver = startOnReactor(o.executor) { [size = o.size, count = o.count] in
             defer { pull.close() }
             return try await receive(pull, size: size, count: count)
         }
@@ -164,7 +167,7 @@ enum AsyncSide {
         try SwiftSide.configure(req)
         let bound = try req.bind(bindEndpoint(o.transport))
         defer { removeIPCFile(o.transport) }
-        let requester = startOnReactor { [size = o.size, count = o.count, warmup = o.warmup] in
+        let requester = startOnReactor(o.executor) { [size = o.size, count = o.count, warmup = o.warmup] in
             defer { req.close() }
             return try await request(req, size: size, count: count, warmup: warmup)
         }
@@ -180,7 +183,7 @@ enum AsyncSide {
         case .async:
             // Both peers on the one reactor thread: each hop is a job on its queue, no
             // thread switch.
-            let replier = startOnReactor { [size = o.size, total = o.warmup + o.count] in
+            let replier = startOnReactor(o.executor) { [size = o.size, total = o.warmup + o.count] in
                 let rep = try RepSocket(context)
                 defer { rep.close() }
                 try SwiftSide.configure(rep)
@@ -199,7 +202,7 @@ enum AsyncSide {
     /// process's own reactor.
     static func latReply(_ o: Options, endpoint: String) throws {
         let context = try SwiftSide.makeContext()
-        let replier = startOnReactor { [size = o.size, total = o.count] () async throws -> RepSocket in
+        let replier = startOnReactor(o.executor) { [size = o.size, total = o.count] () async throws -> RepSocket in
             let rep = try RepSocket(context)
             try SwiftSide.configure(rep)
             try rep.connect(endpoint)

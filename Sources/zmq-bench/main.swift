@@ -58,6 +58,8 @@ let usage = """
            zmq-bench idle [--sockets N] [--seconds S] [--transport inproc|tcp]
     options: --socket typed|dynamic (thr, Swift: PullSocket/PushSocket or DynamicSocket; default typed)
              --peer async|sync (lat --impl swift --mode async: the replier; default async)
+             --executor reactor|global (--mode async: tasks prefer Reactor.shared, or run on the
+               global executor; default reactor)
              --sockets N, --seconds S (idle: parked tasks, one per socket, and the measured window;
                defaults 1000 and 5)
              --warmup N (lat: untimed round trips first; default count/10, 100...10000)
@@ -72,6 +74,7 @@ enum Transport: String { case tcp, ipc, inproc }
 enum Mode: String { case copy, zerocopy, sync, async }
 enum SocketChoice: String { case typed, dynamic }
 enum PeerChoice: String { case sync, async }
+enum ExecutorChoice: String { case reactor, global }
 
 struct Options {
     var test: Test
@@ -85,6 +88,9 @@ struct Options {
     var deadline: Double
     /// lat --mode async: whether the replier is async or the synchronous one.
     var peer: PeerChoice
+    /// Where the async side's tasks run: on the reactor (they prefer it), or on the
+    /// global executor (no preference: each wait resumes with a thread wake-up).
+    var executor: ExecutorChoice
     /// idle: how many sockets, each with a parked task, and how long to measure.
     var sockets: Int
     var seconds: Int
@@ -170,6 +176,10 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
         die("--socket dynamic is for thr --impl swift --mode copy only", status: 64)
     }
     let peer = choice("peer", take("peer") ?? "async", PeerChoice.self)
+    let executor = choice("executor", take("executor") ?? "reactor", ExecutorChoice.self)
+    if executor == .global && (impl != .swift || mode != .async) {
+        die("--executor global is for --impl swift --mode async only", status: 64)
+    }
     if peer == .sync && (test != .lat || impl != .swift || mode != .async) {
         die("--peer sync is for lat --impl swift --mode async only", status: 64)
     }
@@ -188,7 +198,8 @@ func parse(_ arguments: [String]) -> (command: String, options: Options) {
         command,
         Options(
             test: test, impl: impl, transport: transport, size: size, count: count, mode: mode,
-            socket: socket, warmup: warmup, deadline: deadline, peer: peer, sockets: sockets, seconds: seconds,
+            socket: socket, warmup: warmup, deadline: deadline, peer: peer, executor: executor, sockets: sockets,
+            seconds: seconds,
             endpoint: endpoint)
     )
 }
@@ -271,6 +282,7 @@ func spawnPeer(_ command: String, _ options: Options, endpoint: String) -> Peer 
     ]
     // The default (async) is what the peer assumes; sync is valid only where it applies.
     if options.peer == .sync { arguments += ["--peer", "sync"] }
+    if options.executor == .global { arguments += ["--executor", "global"] }
     let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var fds: [Int32] = [0, 0]
@@ -884,6 +896,7 @@ if options.socket == .dynamic { json += "\"socket\":\"dynamic\"," }
 if options.test == .lat && options.impl == .swift && options.mode == .async {
     json += "\"peer\":\"\(options.peer.rawValue)\","
 }
+if options.executor == .global { json += "\"executor\":\"global\"," }
 switch options.test {
 case .thr, .poll:
     let rate = Double(options.count) / elapsed

@@ -3,6 +3,7 @@
 //   REQ/REP    a request and its reply
 //   PUB/SUB    prefix-filtered publishing, with the slow-joiner handshake
 //   PUSH/PULL  a task pipeline, round-robined over two workers
+//   Async DEALER/ROUTER  three client tasks and a server loop, awaiting on the reactor
 //
 // Then one error, to show what a failure looks like. `make demo` runs it.
 //
@@ -182,6 +183,75 @@ func pipeline(over transport: Transport, in context: Context) throws -> String {
     return "PUSH -> \(workers.count) PULLs: " + shares.joined(separator: ", ")
 }
 
+// MARK: - Async DEALER/ROUTER
+
+/// A ROUTER server answers three DEALER clients, each a task of its own, all on the
+/// reactor: every send and receive awaits instead of blocking a thread, and the server
+/// serves them all from one `for try await` loop.
+func asyncServer(over transport: Transport, in context: Context) throws -> String {
+    var endpoints = Endpoints(transport, pattern: "async")
+    defer { endpoints.removeFiles() }
+    let requested = endpoints.make("server")
+    return try runOnReactor {
+        let router = try RouterSocket(context)
+        try applyTimeouts(to: router)
+        let endpoint = try router.bind(requested)
+        return try await withThrowingTaskGroup(of: String.self) { group in
+            for name in ["ann", "bob", "cy"] {
+                group.addTask(executorPreference: Reactor.shared) {
+                    let dealer = try DealerSocket(context)
+                    try applyTimeouts(to: dealer)
+                    try dealer.connect(endpoint)
+                    try await dealer.send("hello from \(name)")
+                    return try await dealer.receiveString()
+                }
+            }
+            // One loop serves every client: [client id, request] in, [client id, reply] out.
+            var served = 0
+            for try await request in router.multipartMessages {
+                try await router.sendMultipart([request[0], Message("welcome, \(request[1].string.dropFirst(11))")])
+                served += 1
+                if served == 3 { break }
+            }
+            var replies: [String] = []
+            for try await reply in group { replies.append(reply) }
+            guard replies.sorted() == ["welcome, ann", "welcome, bob", "welcome, cy"] else {
+                throw Unexpected("expected a welcome for each client, got \(replies)")
+            }
+            return "3 DEALER tasks -> ROUTER loop: \(replies.sorted().joined(separator: ", "))"
+        }
+    }
+}
+
+/// Runs `body` in a task on the reactor and blocks this (synchronous, non-task) thread
+/// until it ends, on a POSIX semaphore.
+func runOnReactor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let outcome = TaskOutcome<T>()
+    Task(executorPreference: Reactor.shared) {
+        do {
+            outcome.result = .success(try await body())
+        } catch {
+            outcome.result = .failure(error)
+        }
+        sem_post(outcome.done)
+    }
+    while sem_wait(outcome.done) != 0 {}
+    return try outcome.result!.get()
+}
+
+/// What a task hands back to the thread that waits for it.
+final class TaskOutcome<T: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `result` is written by the task before `sem_post` and read
+    // by the waiting thread after `sem_wait` (POSIX orders the two).
+    var result: Result<T, any Error>?
+    let done = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    init() { sem_init(done, 0, 0) }
+    deinit {
+        sem_destroy(done)
+        done.deallocate()
+    }
+}
+
 // MARK: - An error
 
 /// Binding to a port that does not exist. libzmq itself would quietly bind to some
@@ -305,6 +375,7 @@ func runDemo() -> Bool {
         ("REQ/REP", requestReply),
         ("PUB/SUB", publishSubscribe),
         ("PUSH/PULL", pipeline),
+        ("Async DEALER/ROUTER", asyncServer),
     ]
     let labelWidth = Transport.allCases.map { $0.rawValue.count }.max()! + 2
     func label(_ text: String) -> String {

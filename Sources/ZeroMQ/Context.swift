@@ -97,7 +97,7 @@ public final class Context: @unchecked Sendable {
             // would stall every task waiting on any socket. Terminate on a thread of its
             // own instead (the last task that used the context ended on the reactor).
             let handle = ContextHandle(raw: handle)
-            if let thread = try? startProxyThread({ Context.terminate(handle.raw) }) {
+            if let thread = try? startThread({ Context.terminate(handle.raw) }) {
                 pthread_detach(thread)
                 return
             }

@@ -90,7 +90,7 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
     private init() throws(ZMQError) {
         events = try EventQueue()
         actorExecutor = ReactorActorExecutor(reactor: self)
-        thread = try startProxyThread { [self] in run() }
+        thread = try startThread { [self] in run() }
     }
 
     /// Whether the calling thread is the reactor thread.

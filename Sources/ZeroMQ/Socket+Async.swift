@@ -138,10 +138,7 @@ extension Socket {
     /// Whether `ZMQ_EVENTS` shows the socket ready for `direction`; `true` when it
     /// cannot be read, so that the caller's next attempt reports why.
     private func isReady(_ direction: SocketReadiness.Direction) -> Bool {
-        guard let handle else { return true }
-        var events: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        guard zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size) == 0 else { return true }
+        guard let events = currentEvents() else { return true }
         return events & Int32(direction == .receive ? ZMQ_POLLIN : ZMQ_POLLOUT) != 0
     }
 

@@ -275,15 +275,20 @@ extension Socket {
     @usableFromInline
     @inline(never)
     func notifyAsyncWaiters() {
-        guard let handle, let readiness else { return }
+        guard let readiness else { return }
+        // Unreadable (the context is shut down): let every waiter find out for itself.
+        let events = currentEvents() ?? Int32(ZMQ_POLLIN | ZMQ_POLLOUT)
+        readiness.notify(pollIn: events & Int32(ZMQ_POLLIN) != 0, pollOut: events & Int32(ZMQ_POLLOUT) != 0)
+    }
+
+    /// `ZMQ_EVENTS`, which also makes libzmq process the socket's pending commands, or
+    /// `nil` when it cannot be read (the socket is closed, the context shut down).
+    func currentEvents() -> Int32? {
+        guard let handle else { return nil }
         var events: Int32 = 0
         var size = MemoryLayout<Int32>.size
-        guard zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size) == 0 else {
-            // The context is shut down: let every waiter find out for itself.
-            readiness.notify(pollIn: true, pollOut: true)
-            return
-        }
-        readiness.notify(pollIn: events & Int32(ZMQ_POLLIN) != 0, pollOut: events & Int32(ZMQ_POLLOUT) != 0)
+        guard zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size) == 0 else { return nil }
+        return events
     }
 }
 

@@ -21,7 +21,7 @@ private final class ThreadBody {
 /// thread alone, which is what lets it cross the `void *` of `pthread_create`.
 ///
 /// - Returns: The thread, for `pthread_join`.
-func startProxyThread(_ body: sending @escaping () -> Void) throws(ZMQError) -> pthread_t {
+func startThread(_ body: sending @escaping () -> Void) throws(ZMQError) -> pthread_t {
     let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     // The new thread inherits the creator's signal mask: block everything around the
     // creation, then restore the creator's.
@@ -81,16 +81,16 @@ func connectControlSocket(in context: Context, to endpoint: String) throws(ZMQEr
     return socket
 }
 
-/// A thread started with ``startProxyThread(_:)`` and joined once: later calls to
+/// A thread started with ``startThread(_:)`` and joined once: later calls to
 /// ``join()``, and calls while another thread joins it, return when it has been joined.
 /// The thread itself must never call ``join()``.
 final class JoinableThread: Sendable {
     /// The thread, until someone joins it.
     private let thread = Locked<pthread_t?>(nil)
 
-    /// Starts `body` on the thread (see ``startProxyThread(_:)``).
+    /// Starts `body` on the thread (see ``startThread(_:)``).
     func start(_ body: sending @escaping () -> Void) throws(ZMQError) {
-        let started = try startProxyThread(body)
+        let started = try startThread(body)
         thread.withLock { $0 = started }
     }
 

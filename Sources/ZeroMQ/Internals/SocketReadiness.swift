@@ -66,6 +66,10 @@ final class SocketReadiness: @unchecked Sendable {
         }
     }
 
+    /// What setting a queue's timer asks of the reactor: the timer to add, and the
+    /// identifier of the one it replaces, to cancel.
+    private typealias TimerChange = (add: (deadline: UInt64, generation: UInt64), cancel: UInt64?)
+
     /// The reactor timer of one queue: see "Timers" above.
     private struct QueueTimer: Sendable {
         var deadline: UInt64
@@ -107,7 +111,7 @@ final class SocketReadiness: @unchecked Sendable {
         /// cancel.
         mutating func setTimer(
             _ direction: Direction, _ deadline: UInt64
-        ) -> (add: (deadline: UInt64, generation: UInt64), cancel: UInt64?) {
+        ) -> TimerChange {
             timerGeneration += 1
             let replaced = self[timer: direction]?.id
             self[timer: direction] = QueueTimer(deadline: deadline, generation: timerGeneration)
@@ -126,7 +130,7 @@ final class SocketReadiness: @unchecked Sendable {
     /// `deadline` (``Reactor/now()`` nanoseconds; `UInt64.max` for never).
     func join(_ direction: Direction, deadline: UInt64) -> Waiter {
         let waiter = Waiter(direction, deadline: deadline)
-        let timer = state.withLock { state -> (add: (deadline: UInt64, generation: UInt64), cancel: UInt64?)? in
+        let timer = state.withLock { state -> TimerChange? in
             state[direction].append(waiter)
             // A timer that fires no later than this deadline will see this waiter.
             guard deadline != .max, !state.closed,
@@ -207,10 +211,7 @@ final class SocketReadiness: @unchecked Sendable {
     /// deadline left. Nothing happens for a timer that was replaced since it was set.
     func expire(_ direction: Direction, generation: UInt64) {
         let now = Reactor.now()
-        let (expired, timer) = state.withLock {
-            state -> (
-                [UnsafeContinuation<Wake, Never>], (add: (deadline: UInt64, generation: UInt64), cancel: UInt64?)?
-            ) in
+        let (expired, timer) = state.withLock { state -> ([UnsafeContinuation<Wake, Never>], TimerChange?) in
             guard state[timer: direction]?.generation == generation else { return ([], nil) }
             state[timer: direction] = nil
             var expired: [UnsafeContinuation<Wake, Never>] = []

@@ -462,7 +462,15 @@ struct AsyncTests {
                     let pull = try PullSocket.bounded(context, timeout: asyncTestTimeout)
                     try pull.bind(endpoint)
                     ready.increment()
-                    return try await pull.receiveString()
+                    do {
+                        return try await pull.receiveString(timeout: .seconds(60))
+                    } catch let error as ZMQError where error == .again {
+                        // Which failure it was: a wake-up lost (the message is there) or
+                        // a message that never came (it went to another socket).
+                        let late = try pull.tryReceiveString()
+                        let events = try pull.option(.events)
+                        return "\(endpoint) timed out; afterwards: message \(late ?? "none"), ZMQ_EVENTS \(events)"
+                    }
                 }
             }
             #expect(await eventually { ready.value == count })
@@ -473,7 +481,10 @@ struct AsyncTests {
             // PUSH round-robins over its connected peers: one message each.
             for index in 0..<count { try await push.send("\(index)") }
             var results = Set<String>()
-            for try await result in group { results.insert(result) }
+            for try await result in group {
+                results.insert(result)
+                #expect(Int(result) != nil, "\(result)")
+            }
             #expect(results.count == count)
         }
     }

@@ -262,11 +262,9 @@ extension Socket where Kind: SendingSocketType {
         _ message: consuming Message, more: Bool = false, timeout: Timeout? = nil
     ) async throws {
         let flags = (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT
-        asyncBudget &-= 1
-        if asyncBudget > 0, try sendMessage(&message, flags: flags, "send") { return }
         var pending = consume message
-        _ = try await wait(.send, timeout: timeout, "send") { () throws(ZMQError) -> Bool? in
-            try sendMessage(&pending, flags: flags, "send") ? true : nil
+        try await send(timeout: timeout, "send") { () throws(ZMQError) in
+            try sendMessage(&pending, flags: flags, "send")
         }
     }
 
@@ -277,11 +275,7 @@ extension Socket where Kind: SendingSocketType {
         _ bytes: Bytes, more: Bool = false, timeout: Timeout? = nil
     ) async throws {
         let flags = (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT
-        asyncBudget &-= 1
-        if asyncBudget > 0, try sendBytes(bytes, flags: flags) { return }
-        _ = try await wait(.send, timeout: timeout, "send") { () throws(ZMQError) -> Bool? in
-            try sendBytes(bytes, flags: flags) ? true : nil
-        }
+        try await send(timeout: timeout, "send") { () throws(ZMQError) in try sendBytes(bytes, flags: flags) }
     }
 
     /// Sends the UTF-8 bytes of `string`, waiting without blocking a thread while they
@@ -291,25 +285,21 @@ extension Socket where Kind: SendingSocketType {
         _ string: some StringProtocol, more: Bool = false, timeout: Timeout? = nil
     ) async throws {
         let flags = (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT
-        asyncBudget &-= 1
-        if asyncBudget > 0, try sendString(string, flags: flags) { return }
-        _ = try await wait(.send, timeout: timeout, "send") { () throws(ZMQError) -> Bool? in
-            try sendString(string, flags: flags) ? true : nil
-        }
+        try await send(timeout: timeout, "send") { () throws(ZMQError) in try sendString(string, flags: flags) }
     }
 
     /// Sends `parts` as one multipart message, waiting without blocking a thread while
     /// the first part cannot be queued; libzmq takes the rest with it. Nothing is sent
     /// when the wait ends otherwise.
     public nonisolated(nonsending) func sendMultipart(_ parts: [Message], timeout: Timeout? = nil) async throws {
-        try await sendMultipart(timeout: timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        try await send(timeout: timeout, "sendMultipart") { () throws(ZMQError) in try trySendMultipart(parts) }
     }
 
     /// Sends `parts`, of different types, as one multipart message, waiting without
     /// blocking a thread while the first part cannot be queued.
     public nonisolated(nonsending) func sendMultipart(_ parts: [any MessagePart], timeout: Timeout? = nil) async throws
     {
-        try await sendMultipart(timeout: timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        try await send(timeout: timeout, "sendMultipart") { () throws(ZMQError) in try trySendMultipart(parts) }
     }
 
     /// Sends copies of `parts` as one multipart message, waiting without blocking a
@@ -317,7 +307,7 @@ extension Socket where Kind: SendingSocketType {
     public nonisolated(nonsending) func sendMultipart<Part: Sequence<UInt8>>(
         _ parts: some Collection<Part>, timeout: Timeout? = nil
     ) async throws {
-        try await sendMultipart(timeout: timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        try await send(timeout: timeout, "sendMultipart") { () throws(ZMQError) in try trySendMultipart(parts) }
     }
 
     /// Sends the UTF-8 bytes of `parts` as one multipart message, waiting without
@@ -325,15 +315,18 @@ extension Socket where Kind: SendingSocketType {
     public nonisolated(nonsending) func sendMultipart<Part: StringProtocol>(
         _ parts: some Collection<Part>, timeout: Timeout? = nil
     ) async throws {
-        try await sendMultipart(timeout: timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        try await send(timeout: timeout, "sendMultipart") { () throws(ZMQError) in try trySendMultipart(parts) }
     }
 
-    private nonisolated(nonsending) func sendMultipart(
-        timeout: Timeout?, _ attempt: () throws(ZMQError) -> Bool
+    /// Every async send: `attempt` (the send with `ZMQ_DONTWAIT`, `false` for `EAGAIN`)
+    /// on the fast path while the budget lasts, then ``wait(_:timeout:_:_:)``.
+    @inlinable
+    nonisolated(nonsending) func send(
+        timeout: Timeout?, _ operation: StaticString, _ attempt: () throws(ZMQError) -> Bool
     ) async throws {
         asyncBudget &-= 1
         if asyncBudget > 0, try attempt() { return }
-        _ = try await wait(.send, timeout: timeout, "sendMultipart") { () throws(ZMQError) -> Bool? in
+        _ = try await wait(.send, timeout: timeout, operation) { () throws(ZMQError) -> Bool? in
             try attempt() ? true : nil
         }
     }

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,9 @@ extension Socket {
     /// `ZMQ_DONTWAIT`, returning `nil` for `EAGAIN`) failed, or the fast path must
     /// yield. Waits in the socket's queue for `direction` until `attempt` succeeds.
     ///
+    /// How the queues, the reactor and libzmq's edges fit together is told once, in
+    /// Docs/Async.md ("How it uses libzmq"); ``SocketReadiness`` holds the queues.
+    ///
     /// - Throws: `CancellationError` when the task is cancelled while it waits (nothing
     ///   was taken from the socket); ``ZMQError/again`` when `timeout` (or, for `nil`,
     ///   `ZMQ_RCVTIMEO`/`ZMQ_SNDTIMEO`) passes; ``ZMQError/notSocket`` when the socket
@@ -36,22 +40,20 @@ extension Socket {
         _ direction: SocketReadiness.Direction, timeout: Timeout?, _ operation: StaticString,
         _ attempt: () throws(ZMQError) -> sending Result?
     ) async throws -> sending Result {
-        // Whether `attempt` failed just now, with no waiter to notify: the callers' fast
-        // path tries only while the budget lasts, and the budget is zero while tasks
-        // wait.
-        var justTried = asyncBudget > 0
+        // Whether `attempt` failed just now with no other task waiting: the callers'
+        // fast path tries only while the budget lasts, and it is zero while tasks wait.
+        var triedAlone = asyncBudget > 0
         if asyncBudget <= 0 && asyncWaiters == 0 {
-            // The fast path did a budget's worth of operations without waiting: let the
-            // other tasks of this executor (the other sockets, on the reactor) run.
+            // A budget's worth of operations completed without waiting: let the other
+            // tasks of this executor (the other sockets, on the reactor) run.
             asyncBudget = asyncFastPathBudget
             try Task.checkCancellation()
             await Task.yield()
-            justTried = asyncWaiters == 0
-            if justTried, let result = try attempt() { return result }
+            triedAlone = asyncWaiters == 0
+            if triedAlone, let result = try attempt() { return result }
         }
         try Task.checkCancellation()
-        let handle = try liveHandle(operation)
-        let readiness = try self.readiness ?? registerReadiness(handle, operation)
+        let readiness = try self.readiness ?? registerReadiness(operation)
         let limit = try timeout ?? option(direction == .receive ? .receiveTimeout : .sendTimeout)
         if limit == .zero {
             // Nothing queued ahead of it could make it ready without waiting.
@@ -61,60 +63,24 @@ extension Socket {
 
         let waiter = readiness.join(
             direction, deadline: limit.isInfinite ? .max : Reactor.now() &+ UInt64(limit.milliseconds) &* 1_000_000)
+        if asyncWaiters == 0 { SocketReadiness.socketsWithWaiters.add(1, ordering: .relaxed) }
         asyncWaiters += 1
         asyncBudget = 0
-        let reactor = readiness.reactor
         defer {
             readiness.leave(waiter)
             asyncWaiters -= 1
-            if asyncWaiters == 0 { asyncBudget = asyncFastPathBudget }
-        }
-
-        // Whether ZMQ_EVENTS already sent this waiter back to try again.
-        var checkedEvents = false
-        // On the reactor thread, a receive that just failed can park without trying
-        // again: the failed receive processed every command (see below), and no edge
-        // of ZMQ_FD can have been handled since it did, because the reactor is this
-        // thread. Elsewhere the reactor may have handled one before the waiter joined
-        // the queue, and the attempt is what catches it.
-        var parkAtOnce = justTried && direction == .receive && reactor.isCurrentThread
-        while true {
-            if !parkAtOnce && readiness.isHead(waiter) {
-                // An operation tells the waiters when the socket is ready for them
-                // (`notifyAsyncWaiters`, a ZMQ_EVENTS read). This waiter is running,
-                // not parked, so its own attempt does not count it: alone, it would
-                // pay for that read on every attempt to wake nobody.
-                asyncWaiters -= 1
-                // Whether the attempt, failing, reads ZMQ_EVENTS for the others (see
-                // below).
-                let notifiesOthers = asyncWaiters != 0
-                let outcome: Result?
-                do {
-                    outcome = try attempt()
-                } catch {
-                    asyncWaiters += 1
-                    throw error
-                }
-                asyncWaiters += 1
-                if let outcome { return outcome }
-                // The failed attempt may have left libzmq's commands unprocessed (a
-                // send processes them only every so often: socket_base_t::send
-                // throttles process_commands). Reading ZMQ_EVENTS processes them all;
-                // if that made the socket ready, try once more. After that the
-                // commands are drained and the next one signals ZMQ_FD, so parking is
-                // safe.
-                // A failed receive needs no such read: with ZMQ_DONTWAIT,
-                // socket_base_t::recv runs process_commands(0, false), unthrottled,
-                // the same call as ZMQ_EVENTS, before it gives up. Unless the attempt
-                // then read ZMQ_EVENTS for other waiters: that processes commands
-                // after the receive's own check and can take the edge this waiter is
-                // about to park for, so the read must follow.
-                if (direction == .send || notifiesOthers) && !checkedEvents && isReady(direction) {
-                    checkedEvents = true
-                    continue
-                }
+            if asyncWaiters == 0 {
+                asyncBudget = asyncFastPathBudget
+                SocketReadiness.socketsWithWaiters.subtract(1, ordering: .relaxed)
             }
-            checkedEvents = false
+        }
+        // On the reactor thread, a receive that failed alone just now parks without
+        // trying again: it processed every command (Docs/Async.md, "Parking at once").
+        var parkAtOnce = triedAlone && direction == .receive && readiness.reactor.isCurrentThread
+        while true {
+            if !parkAtOnce, readiness.isHead(waiter), let result = try attemptAsHead(direction, attempt) {
+                return result
+            }
             parkAtOnce = false
             let wake = await withTaskCancellationHandler {
                 await readiness.park(waiter)
@@ -135,17 +101,39 @@ extension Socket {
         }
     }
 
-    /// Whether `ZMQ_EVENTS` shows the socket ready for `direction`; `true` when it
-    /// cannot be read, so that the caller's next attempt reports why.
-    private func isReady(_ direction: SocketReadiness.Direction) -> Bool {
-        guard let events = currentEvents() else { return true }
-        return events & Int32(direction == .receive ? ZMQ_POLLIN : ZMQ_POLLOUT) != 0
+    /// The head of a queue tries its operation, applying the wake-up rule itself, with
+    /// one read of `ZMQ_EVENTS` at most:
+    /// - on success, when other tasks wait, the read wakes them;
+    /// - when it would block, the read processes the commands the attempt may have left
+    ///   (a send processes them only every so often: `socket_base_t::send` throttles
+    ///   `process_commands`), wakes the other tasks, and tells whether this direction
+    ///   became ready, in which case the attempt runs once more. A receive alone skips
+    ///   the read: with `ZMQ_DONTWAIT`, `socket_base_t::recv` ran `process_commands`
+    ///   unthrottled, the same call as `ZMQ_EVENTS`, after its first look.
+    ///
+    /// - Returns: The result, or `nil` when the head must park.
+    private func attemptAsHead<Result>(
+        _ direction: SocketReadiness.Direction, _ attempt: () throws(ZMQError) -> sending Result?
+    ) throws(ZMQError) -> sending Result? {
+        // The rule is for parked tasks: this one runs, and the boundary's own
+        // application of it inside `attempt` would read ZMQ_EVENTS a second time.
+        let others = asyncWaiters - 1
+        asyncWaiters = 0
+        defer { asyncWaiters = others + 1 }
+        if let result = try attempt() {
+            if others > 0 { _ = readEventsWakingWaiters() }
+            return result
+        }
+        guard direction == .send || others > 0 else { return nil }
+        if let events = readEventsWakingWaiters(), events & direction.pollFlag == 0 { return nil }
+        // Ready, or the events could not be read: the attempt says which.
+        let result = try attempt()
+        if result != nil && others > 0 { _ = readEventsWakingWaiters() }
+        return result
     }
 
-    private func registerReadiness(
-        _ handle: UnsafeMutableRawPointer, _ operation: StaticString
-    ) throws(ZMQError) -> SocketReadiness {
-        let readiness = try context.registerReadiness(handle, kindName: kind.name)
+    private func registerReadiness(_ operation: StaticString) throws(ZMQError) -> SocketReadiness {
+        let readiness = try context.registerReadiness(liveHandle(operation), kindName: kind.name)
         self.readiness = readiness
         return readiness
     }

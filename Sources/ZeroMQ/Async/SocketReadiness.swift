@@ -1,3 +1,6 @@
+import CZeroMQ
+import Synchronization
+
 /// The tasks waiting on one socket, and the socket's `ZMQ_FD` in the reactor's kernel
 /// queue.
 ///
@@ -37,6 +40,9 @@ final class SocketReadiness: @unchecked Sendable {
     @usableFromInline
     enum Direction: Sendable {
         case receive, send
+
+        /// The `ZMQ_EVENTS` flag that shows the socket ready for this direction.
+        var pollFlag: Int32 { Int32(self == .receive ? ZMQ_POLLIN : ZMQ_POLLOUT) }
     }
 
     /// Why a parked waiter was resumed, strongest last: a stronger reason replaces a
@@ -82,6 +88,13 @@ final class SocketReadiness: @unchecked Sendable {
 
     let fd: Int32
     let reactor: Reactor
+
+    /// How many sockets of the process have tasks in their wait queues: a ``Poller``
+    /// applies the wake-up rule to its sockets after `zmq_poll` only while some do.
+    /// Changed by ``Socket/wait(_:timeout:_:_:)`` when a socket's first task joins and
+    /// its last one leaves.
+    @usableFromInline
+    static let socketsWithWaiters = Atomic<Int>(0)
     private let state = Locked(State())
 
     private struct State: Sendable {

@@ -76,10 +76,10 @@ public final class Context: @unchecked Sendable {
     ///
     /// The corresponding C function is `zmq_ctx_new`.
     public init(defaultLinger: Timeout = .seconds(1)) throws(ZMQError) {
-        guard let handle = zmq_ctx_new() else {
-            throw ZMQError.last("zmq_ctx_new")
+        switch ContextCalls.new() {
+        case .success(let calls): handle = calls.handle
+        case .failure(let error): throw ZMQError(error.code, operation: "zmq_ctx_new")
         }
-        self.handle = handle
         self.defaultLinger = defaultLinger
         ExitHandler.register(self)
     }
@@ -117,7 +117,7 @@ public final class Context: @unchecked Sendable {
         state.withLock { state in
             guard state.phase == .running else { return }
             state.phase = .shutDown
-            _ = zmq_ctx_shutdown(handle)
+            ContextCalls(handle: handle).shutdown()
         }
     }
 
@@ -156,17 +156,16 @@ public final class Context: @unchecked Sendable {
         let needsTermination = state.withLock { state in
             guard state.phase != .terminated else { return false }
             state.phase = .terminated
-            _ = zmq_ctx_shutdown(handle)
+            ContextCalls(handle: handle).shutdown()
             for (socket, owner) in state.sockets {
                 owner.socket?.forgetHandle()
                 // The close hooks detached every monitor; one attached since is detached
                 // here (after the shutdown, libzmq may already have stopped it: harmless).
-                if owner.monitor != nil { _ = zmq_socket_monitor(socket.raw, nil, 0) }
+                let calls = SocketCalls(socket.raw)
+                if owner.monitor != nil { _ = calls.monitor(nil, events: 0) }
                 owner.readiness?.close()
-                if var milliseconds = linger?.milliseconds {
-                    _ = zmq_setsockopt(socket.raw, ZMQ_LINGER, &milliseconds, MemoryLayout<Int32>.size)
-                }
-                _ = zmq_close(socket.raw)
+                if let linger { _ = calls.setLinger(linger) }
+                calls.close()
             }
             state.sockets = [:]
             return true
@@ -206,7 +205,7 @@ public final class Context: @unchecked Sendable {
     }
 
     private static func terminate(_ handle: UnsafeMutableRawPointer) {
-        while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
+        ContextCalls(handle: handle).terminate()
     }
 
     /// Called at process exit for every context still alive: closes its sockets with
@@ -231,17 +230,17 @@ extension Context {
             guard state.phase == .running else {
                 return .failure(.contextShutDown("socket", target: kindName))
             }
-            guard let socket = zmq_socket(handle, type) else {
-                return .failure(.last("socket", target: kindName))
+            let socket: SocketCalls
+            switch SocketCalls.open(in: handle, type: type) {
+            case .success(let opened): socket = opened
+            case .failure(let error): return .failure(ZMQError(error.code, operation: "socket", target: kindName))
             }
-            var milliseconds = defaultLinger.milliseconds
-            if zmq_setsockopt(socket, ZMQ_LINGER, &milliseconds, MemoryLayout<Int32>.size) != 0 {
-                let error = ZMQError.last("setsockopt", target: "ZMQ_LINGER = \(defaultLinger)")
-                zmq_close(socket)
-                return .failure(error)
+            if let error = socket.setLinger(defaultLinger) {
+                socket.close()
+                return .failure(ZMQError(error.code, operation: "setsockopt", target: "ZMQ_LINGER = \(defaultLinger)"))
             }
-            state.sockets[SocketHandle(raw: socket)] = SocketOwner()
-            return .success(socket)
+            state.sockets[SocketHandle(raw: socket.handle)] = SocketOwner()
+            return .success(socket.handle)
         }
         return try result.get()
     }
@@ -269,12 +268,13 @@ extension Context {
         let key = SocketHandle(raw: socket)
         state.withLock { state in
             if let owner = state.sockets.removeValue(forKey: key) {
+                let calls = SocketCalls(key.raw)
                 if let monitor = owner.monitor {
-                    _ = zmq_socket_monitor(key.raw, nil, 0)
+                    _ = calls.monitor(nil, events: 0)
                     state.closeHooks[monitor.hook] = nil
                 }
                 owner.readiness?.close()
-                _ = zmq_close(key.raw)
+                calls.close()
             }
         }
     }
@@ -292,10 +292,10 @@ extension Context {
             guard state.sockets[key] != nil else {
                 return .failure(.closed("wait", socket: kindName))
             }
-            var fd: Int32 = -1
-            var size = MemoryLayout<Int32>.size
-            guard zmq_getsockopt(socket, ZMQ_FD, &fd, &size) == 0 else {
-                return .failure(.last("getsockopt", target: "ZMQ_FD"))
+            let fd: Int32
+            switch SocketCalls(socket).fileDescriptor() {
+            case .success(let descriptor): fd = descriptor
+            case .failure(let error): return .failure(ZMQError(error.code, operation: "getsockopt", target: "ZMQ_FD"))
             }
             let readiness = SocketReadiness(fd: fd, reactor: reactor)
             // The kernel queue's reference, released by SocketReadiness.close().
@@ -362,8 +362,8 @@ extension Context {
             guard state.sockets[key] != nil else {
                 return .failure(.closed("zmq_socket_monitor", socket: kindName))
             }
-            guard zmq_socket_monitor(socket, endpoint, events) == 0 else {
-                return .failure(.last("zmq_socket_monitor", target: kindName))
+            if let error = SocketCalls(socket).monitor(endpoint, events: events) {
+                return .failure(ZMQError(error.code, operation: "zmq_socket_monitor", target: kindName))
             }
             state.nextMonitorToken += 1
             state.nextHookToken += 1
@@ -377,8 +377,8 @@ extension Context {
         return try result.get()
     }
 
-    /// Detaches the monitor `attachment` from `socket` (`zmq_socket_monitor(socket,
-    /// NULL, 0)`), unless the socket was closed, or another monitor replaced it, since.
+    /// Detaches the monitor `attachment` from `socket` (`zmq_socket_monitor` with a
+    /// null endpoint), unless the socket was closed, or another monitor replaced it, since.
     func detachMonitor(from socket: UnsafeMutableRawPointer, _ attachment: MonitorAttachment) {
         detachMonitor(from: SocketHandle(raw: socket), attachment)
     }
@@ -387,7 +387,7 @@ extension Context {
         state.withLock { state in
             state.closeHooks[attachment.hook] = nil
             guard state.sockets[key]?.monitor?.token == attachment.token else { return }
-            _ = zmq_socket_monitor(key.raw, nil, 0)
+            _ = SocketCalls(key.raw).monitor(nil, events: 0)
             state.sockets[key]?.monitor = nil
         }
     }
@@ -530,26 +530,26 @@ extension Context {
                 EINVAL, operation: "zmq_ctx_set", target: "\(cName) = \(value)",
                 reason: "out of range for a C int (\(Int32.min)...\(Int32.max))")
         }
-        _ = try withLiveHandle("zmq_ctx_set", "\(cName) = \(value)") { handle in
-            zmq_ctx_set(handle, name, raw) == 0 ? 0 : nil
+        _ = try withLiveHandle("zmq_ctx_set", "\(cName) = \(value)") { calls in
+            calls.set(name, raw).map { .failure($0) } ?? .success(0)
         }
     }
 
     /// `zmq_ctx_get`. libzmq returns -1 for an error, which for a few options is also a
     /// value (a scheduling policy of -1 means "unchanged").
     private func get(_ name: Int32, _ cName: String, minusOneIsValue: Bool) throws(ZMQError) -> Int32 {
-        try withLiveHandle("zmq_ctx_get", cName) { handle in
-            let value = zmq_ctx_get(handle, name)
-            return value != -1 || minusOneIsValue ? value : nil
+        try withLiveHandle("zmq_ctx_get", cName) { calls in
+            let (value, error) = calls.get(name)
+            if let error, !minusOneIsValue { return .failure(error) }
+            return .success(value)
         }
     }
 
     /// Runs `call` on the context's handle unless the context is terminated, under the
     /// state lock so that termination cannot free the context during the call.
-    /// `call` returns `nil` when libzmq reports an error.
     private func withLiveHandle(
         _ operation: StaticString, _ target: @autoclosure () -> String,
-        _ call: (UnsafeMutableRawPointer) -> Int32?
+        _ call: (ContextCalls) -> Result<Int32, Errno>
     ) throws(ZMQError) -> Int32 {
         let result: Result<Int32, ZMQError> = state.withLock { state in
             guard state.phase != .terminated else {
@@ -558,8 +558,9 @@ extension Context {
                         CZMQ_ETERM, operation: operation.description, target: target(),
                         reason: "the context is terminated"))
             }
-            guard let value = call(handle) else { return .failure(.last(operation, target: target())) }
-            return .success(value)
+            return call(ContextCalls(handle: handle)).mapError { error in
+                ZMQError(error.code, operation: operation.description, target: target())
+            }
         }
         return try result.get()
     }

@@ -33,10 +33,7 @@ public enum LibZMQ {
     /// The version of the libzmq library loaded at run time.
     /// The corresponding C function is `zmq_version`.
     public static var version: Version {
-        var major: Int32 = 0
-        var minor: Int32 = 0
-        var patch: Int32 = 0
-        zmq_version(&major, &minor, &patch)
+        let (major, minor, patch) = LibraryCalls.version()
         return Version(major: Int(major), minor: Int(minor), patch: Int(patch))
     }
 
@@ -68,6 +65,6 @@ public enum LibZMQ {
     /// Whether the loaded libzmq supports a capability.
     /// The corresponding C function is `zmq_has`.
     public static func has(_ capability: Capability) -> Bool {
-        zmq_has(capability.rawValue) == 1
+        LibraryCalls.has(capability.rawValue)
     }
 }

@@ -58,13 +58,9 @@ public struct Message {
     ) throws(E) {
         precondition(count >= 0, "A message cannot have a negative size")
         let storage = MessageStorage.uninitialized()
-        if zmq_msg_init_size(storage.pointer, count) != 0 {
-            // Only ENOMEM is possible; like Array, treat running out of memory as fatal.
-            let error = ZMQError.last("zmq_msg_init_size")
-            fatalError("zmq_msg_init_size(\(count)): \(error)")
-        }
+        storage.initialize(count: count)
         self.storage = storage
-        try body(UnsafeMutableRawBufferPointer(start: zmq_msg_data(storage.pointer), count: count))
+        try body(UnsafeMutableRawBufferPointer(start: storage.data, count: count))
     }
 
     /// A message holding a copy of `bytes`.
@@ -113,23 +109,23 @@ public struct Message {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             // libzmq has no zero-copy form of an empty message: make a plain empty one,
             // and give the (empty) buffer back at once.
-            zmq_msg_init(storage.pointer)
+            storage.initializeEmpty()
             deallocator.release(buffer)
             return
         }
-        let rc: Int32
+        let buffer = UnsafeMutableRawBufferPointer(start: base, count: buffer.count)
+        let initialized: Bool
         switch deallocator.kind {
         case .none:
-            rc = zmq_msg_init_data(storage.pointer, base, buffer.count, nil, nil)
+            initialized = storage.initialize(noCopy: buffer, free: nil, hint: nil)
         case .free:
-            rc = zmq_msg_init_data(storage.pointer, base, buffer.count, { data, _ in free(data) }, nil)
+            initialized = storage.initialize(noCopy: buffer, free: { data, _ in free(data) }, hint: nil)
         case .custom(let release):
             let hint = Unmanaged.passRetained(ZeroCopyRelease(count: buffer.count, release: release))
-            rc = zmq_msg_init_data(
-                storage.pointer, base, buffer.count, ZeroCopyRelease.callback, hint.toOpaque())
-            if rc != 0 { hint.release() }
+            initialized = storage.initialize(noCopy: buffer, free: ZeroCopyRelease.callback, hint: hint.toOpaque())
+            if !initialized { hint.release() }
         }
-        if rc != 0 {
+        if !initialized {
             let error = ZMQError.last("zmq_msg_init_data")
             fatalError("zmq_msg_init_data: \(error)")
         }
@@ -198,14 +194,14 @@ extension Message {
     /// The size of the message in bytes. The corresponding C function is `zmq_msg_size`.
     @inlinable
     public var count: Int {
-        zmq_msg_size(storage.pointer)
+        storage.count
     }
 
     /// Whether more frames of the same multipart message follow this one; meaningful on
     /// a received message. The corresponding C function is `zmq_msg_more`.
     @inlinable
     public var more: Bool {
-        zmq_msg_more(storage.pointer) != 0
+        storage.more
     }
 
     /// Calls `body` with the bytes of the message, without copying them.
@@ -216,8 +212,7 @@ extension Message {
     public func withUnsafeBytes<R, E: Error>(
         _ body: (UnsafeRawBufferPointer) throws(E) -> R
     ) throws(E) -> R {
-        let pointer = storage.pointer
-        let result = try body(UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
+        let result = try body(storage.bytes)
         withExtendedLifetime(storage) {}
         return result
     }
@@ -230,9 +225,7 @@ extension Message {
     public var bytes: RawSpan {
         @_lifetime(borrow self)
         borrowing get {
-            let pointer = storage.pointer
-            let span = RawSpan(
-                _unsafeBytes: UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
+            let span = RawSpan(_unsafeBytes: storage.bytes)
             return _overrideLifetime(span, borrowing: self)
         }
     }
@@ -253,8 +246,7 @@ extension Message {
     /// id, whole, as the first frame of each message; ``SocketOption/routingID`` sets
     /// and reads a socket's own.
     public func metadata(_ property: String) -> String? {
-        guard let value = zmq_msg_gets(storage.pointer, property) else { return nil }
-        return String(cString: value)
+        storage.property(property)
     }
 
     /// The address of the peer the message came from (tcp and ipc transports).
@@ -287,7 +279,7 @@ extension Message: RandomAccessCollection {
     @inlinable
     public subscript(position: Int) -> UInt8 {
         precondition(position >= 0 && position < count, "Message index out of range")
-        return zmq_msg_data(storage.pointer).load(fromByteOffset: position, as: UInt8.self)
+        return storage.data.load(fromByteOffset: position, as: UInt8.self)
     }
 
     @inlinable

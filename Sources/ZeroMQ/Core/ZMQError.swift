@@ -11,7 +11,7 @@ import Darwin
 /// An error reported by libzmq, or by swift-zeromq's own validation.
 ///
 /// `ZMQError` is modelled on swift-system's `Errno`: it wraps the error number
-/// (`code`) that libzmq reports through `zmq_errno()`, with a named static for every
+/// (`code`) that libzmq reports through `zmq_errno`, with a named static for every
 /// code libzmq documents, so that errors can be matched in a `catch` clause:
 ///
 /// ```swift
@@ -39,7 +39,7 @@ import Darwin
 /// > final `catch { throw error }`, or make the enclosing function `throws(ZMQError)`,
 /// > until the fixed compiler ships.
 public struct ZMQError: Error, Sendable, Hashable, RawRepresentable, CustomStringConvertible {
-    /// The error number, as returned by `zmq_errno()`.
+    /// The error number, as returned by `zmq_errno`.
     public let rawValue: Int32
 
     /// The operation that failed, such as `"bind"` or `"send"`.
@@ -71,7 +71,7 @@ public struct ZMQError: Error, Sendable, Hashable, RawRepresentable, CustomStrin
 
     /// libzmq's text for the error number. The corresponding C function is `zmq_strerror`.
     public var message: String {
-        String(cString: zmq_strerror(rawValue))
+        LibraryCalls.describe(rawValue)
     }
 
     /// What failed and why, such as
@@ -220,7 +220,7 @@ extension ZMQError {
 // MARK: - Reading errors from libzmq
 
 extension ZMQError {
-    /// The error libzmq reported for the call that just failed, read with `zmq_errno()`
+    /// The error libzmq reported for the call that just failed, read with `zmq_errno`
     /// before anything else runs; `target` is built afterwards.
     ///
     /// Kept out of line: it runs only on failure, and keeping it out of inlined hot
@@ -229,7 +229,7 @@ extension ZMQError {
     @inline(never)
     static func last(_ operation: StaticString, target: @autoclosure () -> String? = nil) -> ZMQError {
         // errno first: building the target string allocates, and malloc may set errno.
-        let code = zmq_errno()
+        let code = LibraryCalls.errno()
         return ZMQError(code, operation: operation.description, target: target())
     }
 

@@ -35,6 +35,92 @@ final class MessageStorage: ManagedBuffer<Void, zmq_msg_t> {
     }
 }
 
+// The C boundary of a message: every `zmq_msg_*` call except sending and receiving,
+// which are a socket's (SocketCalls.swift). No rule applies to them: they touch no
+// socket.
+extension MessageStorage {
+    /// Where the bytes are. The corresponding C function is `zmq_msg_data`.
+    @inlinable
+    var data: UnsafeMutableRawPointer {
+        zmq_msg_data(pointer)
+    }
+
+    /// The size in bytes. The corresponding C function is `zmq_msg_size`.
+    @inlinable
+    var count: Int {
+        zmq_msg_size(pointer)
+    }
+
+    /// The bytes, valid while the storage is alive and unchanged.
+    @inlinable
+    var bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer))
+    }
+
+    /// Whether more frames follow. The corresponding C function is `zmq_msg_more`.
+    @inlinable
+    var more: Bool {
+        zmq_msg_more(pointer) != 0
+    }
+
+    /// Makes uninitialised storage a message of `count` bytes that the caller fills
+    /// (`zmq_msg_init_size`). Running out of memory is fatal, as it is for `Array`.
+    @inlinable
+    func initialize(count: Int) {
+        if zmq_msg_init_size(pointer, count) != 0 {
+            // Only ENOMEM is possible.
+            let error = ZMQError.last("zmq_msg_init_size")
+            fatalError("zmq_msg_init_size(\(count)): \(error)")
+        }
+    }
+
+    /// Makes uninitialised storage an empty message (`zmq_msg_init`).
+    func initializeEmpty() {
+        zmq_msg_init(pointer)
+    }
+
+    /// Makes uninitialised storage a message over `bytes`, which libzmq reads in place
+    /// and gives to `free` (with `hint`) when done (`zmq_msg_init_data`).
+    ///
+    /// - Returns: `false` when libzmq refused (the caller still owns the bytes).
+    func initialize(
+        noCopy bytes: UnsafeMutableRawBufferPointer,
+        free: (@convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void)?,
+        hint: UnsafeMutableRawPointer?
+    ) -> Bool {
+        zmq_msg_init_data(pointer, bytes.baseAddress, bytes.count, free, hint) == 0
+    }
+
+    /// Replaces the message with a copy of `other`'s, which shares its bytes (a
+    /// reference count). The corresponding C function is `zmq_msg_copy`.
+    @inlinable
+    func copy(from other: MessageStorage) {
+        zmq_msg_copy(pointer, other.pointer)
+    }
+
+    /// Replaces the message with `other`'s, leaving `other` empty. The corresponding C
+    /// function is `zmq_msg_move`.
+    @inlinable
+    func move(from other: MessageStorage) {
+        zmq_msg_move(pointer, other.pointer)
+    }
+
+    /// Releases the message's bytes and leaves it empty (`zmq_msg_close`, then
+    /// `zmq_msg_init`).
+    @inlinable
+    func reset() {
+        zmq_msg_close(pointer)
+        zmq_msg_init(pointer)
+    }
+
+    /// A metadata property of a received message, as libzmq's C string
+    /// (`zmq_msg_gets`).
+    func property(_ name: String) -> String? {
+        zmq_msg_gets(pointer, name).map { String(cString: $0) }
+    }
+}
+
+
 /// What libzmq calls back, from any thread, when it no longer needs the bytes of a
 /// zero-copy message: runs the message's deallocator exactly once.
 final class ZeroCopyRelease: Sendable {

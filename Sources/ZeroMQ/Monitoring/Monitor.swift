@@ -31,7 +31,7 @@ import Darwin
 /// closed while libzmq still sends to it, the I/O thread waits forever, and every
 /// socket it serves stalls (libzmq issue #3575). The monitor owns its PAIR socket, so
 /// that cannot happen: every way a monitor ends detaches it from libzmq
-/// (`zmq_socket_monitor(socket, NULL, 0)`) before its PAIR socket closes, whatever
+/// (`zmq_socket_monitor` with a null endpoint) before its PAIR socket closes, whatever
 /// closes first:
 /// - ``stop()``, and `deinit`, detach and then close.
 /// - Closing the monitored socket (``Socket/close()``, or its `deinit`) detaches the
@@ -116,7 +116,7 @@ public final class Monitor {
     /// Events not yet read are dropped; reads return `nil` from now on. Stopping again
     /// does nothing. It never blocks: nothing libzmq sends to the monitor waits.
     ///
-    /// The corresponding C calls are `zmq_socket_monitor(socket, NULL, 0)`, then
+    /// The corresponding C calls are `zmq_socket_monitor` with a null endpoint, then
     /// `zmq_close` of the monitor's PAIR socket, in that order (libzmq issue #3575).
     public func stop() {
         guard !pair.isClosed else {
@@ -157,20 +157,20 @@ public final class Monitor {
             if let event = try read(blocking: false) { return event }
             if isEnded { return nil }
             let remaining = clock.now.duration(to: deadline)
-            guard remaining > .zero, let handle = pair.unsafeHandle else {
+            guard remaining > .zero, !pair.isClosed else {
                 throw ZMQError(
                     EAGAIN, operation: "monitor", target: "next(timeout: \(timeout))",
                     reason: "no event within \(timeout)")
             }
-            var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
-            if zmq_poll(&item, 1, Int(Timeout(remaining).milliseconds)) < 0 {
-                let code = zmq_errno()
-                if code == EINTR { continue }
-                if code == CZMQ_ETERM {
+            if case .failure(let error) = try pair.pollAlone(
+                Int16(ZMQ_POLLIN), milliseconds: Timeout(remaining).milliseconds)
+            {
+                if error.code == EINTR { continue }
+                if error.code == CZMQ_ETERM {
                     end()
                     return nil
                 }
-                throw ZMQError(code, operation: "zmq_poll", target: "monitor")
+                throw ZMQError(error.code, operation: "zmq_poll", target: "monitor")
             }
         }
     }
@@ -339,7 +339,8 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_socket_monitor`.
     public func monitor(_ events: MonitorEvents = .all) throws(ZMQError) -> sending Monitor {
-        let handle = try liveHandle("monitor")
+        // The monitor is attached through the boundary, as every call on the socket is.
+        let handle = try withCalls("monitor") { calls in calls.handle }
         // nonisolated(unsafe): the compiler assumes a value made from the socket's handle
         // may hold on to the socket. The monitor does not: it keeps the handle only as a
         // key, which the context passes to libzmq under its lock while the socket is open,

@@ -133,16 +133,18 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_setsockopt`.
     public func setOption<Value>(_ option: SocketOption<Value>, _ value: Value) throws(ZMQError) {
-        let handle = try liveHandle("setsockopt")
-        try option.codec.set(handle, option.rawValue, option.name, value)
+        try withCalls("setsockopt") { calls throws(ZMQError) in
+            try option.codec.set(calls, option.rawValue, option.name, value)
+        }
     }
 
     /// Sets a socket option that cannot be read back.
     ///
     /// The corresponding C function is `zmq_setsockopt`.
     public func setOption<Value>(_ option: WriteOnlySocketOption<Value>, _ value: Value) throws(ZMQError) {
-        let handle = try liveHandle("setsockopt")
-        try option.codec.set(handle, option.rawValue, option.name, value)
+        try withCalls("setsockopt") { calls throws(ZMQError) in
+            try option.codec.set(calls, option.rawValue, option.name, value)
+        }
     }
 
     /// Sets an option of this kind of socket.
@@ -152,9 +154,10 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_setsockopt`.
     public func setOption<Value>(_ option: KindSocketOption<Kind, Value>, _ value: Value) throws(ZMQError) {
-        let handle = try liveHandle("setsockopt")
         try checkKind(option.kinds, option.name, "setsockopt")
-        try option.codec.set(handle, option.rawValue, option.name, value)
+        try withCalls("setsockopt") { calls throws(ZMQError) in
+            try option.codec.set(calls, option.rawValue, option.name, value)
+        }
     }
 
     /// Sets an option of this kind of socket that cannot be read back.
@@ -164,21 +167,24 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_setsockopt`.
     public func setOption<Value>(_ option: WriteOnlyKindSocketOption<Kind, Value>, _ value: Value) throws(ZMQError) {
-        let handle = try liveHandle("setsockopt")
         try checkKind(option.kinds, option.name, "setsockopt")
-        try option.codec.set(handle, option.rawValue, option.name, value)
+        try withCalls("setsockopt") { calls throws(ZMQError) in
+            try option.codec.set(calls, option.rawValue, option.name, value)
+        }
     }
 
     /// Reads a socket option. The corresponding C function is `zmq_getsockopt`.
     public func option<Value>(_ option: SocketOption<Value>) throws(ZMQError) -> Value {
-        let handle = try liveHandle("getsockopt")
-        return try option.codec.get(handle, option.rawValue, option.name)
+        return try withCalls("getsockopt") { calls throws(ZMQError) in
+            try option.codec.get(calls, option.rawValue, option.name)
+        }
     }
 
     /// Reads a read-only socket option. The corresponding C function is `zmq_getsockopt`.
     public func option<Value>(_ option: ReadOnlySocketOption<Value>) throws(ZMQError) -> Value {
-        let handle = try liveHandle("getsockopt")
-        return try option.codec.get(handle, option.rawValue, option.name)
+        return try withCalls("getsockopt") { calls throws(ZMQError) in
+            try option.codec.get(calls, option.rawValue, option.name)
+        }
     }
 
     /// Reads an option of this kind of socket.
@@ -188,9 +194,10 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_getsockopt`.
     public func option<Value>(_ option: KindSocketOption<Kind, Value>) throws(ZMQError) -> Value {
-        let handle = try liveHandle("getsockopt")
         try checkKind(option.kinds, option.name, "getsockopt")
-        return try option.codec.get(handle, option.rawValue, option.name)
+        return try withCalls("getsockopt") { calls throws(ZMQError) in
+            try option.codec.get(calls, option.rawValue, option.name)
+        }
     }
 
     /// For a ``DynamicSocket``, whose `Kind` has every option, the error for an option
@@ -211,8 +218,8 @@ extension Socket {
 /// ``bool``, ``string``, ``bytes``, and for time intervals ``timeout``, ``limit`` and
 /// ``interval``.
 public struct SocketOptionCodec<Value>: Sendable {
-    let get: @Sendable (UnsafeMutableRawPointer, Int32, String) throws(ZMQError) -> Value
-    let set: @Sendable (UnsafeMutableRawPointer, Int32, String, Value) throws(ZMQError) -> Void
+    let get: @Sendable (SocketCalls, Int32, String) throws(ZMQError) -> Value
+    let set: @Sendable (SocketCalls, Int32, String, Value) throws(ZMQError) -> Void
 }
 
 extension SocketOptionCodec {
@@ -223,22 +230,22 @@ extension SocketOptionCodec {
         decode: @escaping @Sendable (C) throws(ZMQError) -> Value
     ) -> SocketOptionCodec {
         SocketOptionCodec(
-            get: { handle, option, name throws(ZMQError) in
+            get: { calls, option, name throws(ZMQError) in
                 var raw = C.zero
-                var size = MemoryLayout<C>.size
-                if zmq_getsockopt(handle, option, &raw, &size) != 0 {
-                    throw ZMQError.last("getsockopt", target: name)
+                var size = 0
+                if let error = withUnsafeMutableBytes(of: &raw, { calls.getOption(option, into: $0, size: &size) }) {
+                    throw ZMQError(error.code, operation: "getsockopt", target: name)
                 }
                 return try decode(raw)
             },
-            set: { handle, option, name, value throws(ZMQError) in
-                guard var raw = encode(value) else {
+            set: { calls, option, name, value throws(ZMQError) in
+                guard let raw = encode(value) else {
                     throw ZMQError(
                         EINVAL, operation: "setsockopt", target: "\(name) = \(value)",
                         reason: reason ?? "the value does not fit a C \(C.self)")
                 }
-                if zmq_setsockopt(handle, option, &raw, MemoryLayout<C>.size) != 0 {
-                    throw ZMQError.last("setsockopt", target: "\(name) = \(value)")
+                if let error = withUnsafeBytes(of: raw, { calls.setOption(option, $0) }) {
+                    throw ZMQError(error.code, operation: "setsockopt", target: "\(name) = \(value)")
                 }
             })
     }
@@ -249,20 +256,18 @@ extension SocketOptionCodec {
         decode: @escaping @Sendable ([UInt8]) -> Value
     ) -> SocketOptionCodec {
         SocketOptionCodec(
-            get: { handle, option, name throws(ZMQError) in
+            get: { calls, option, name throws(ZMQError) in
                 var buffer = [UInt8](repeating: 0, count: capacity)
-                var size = capacity
-                let rc = buffer.withUnsafeMutableBytes { zmq_getsockopt(handle, option, $0.baseAddress, &size) }
-                if rc != 0 {
-                    throw ZMQError.last("getsockopt", target: name)
+                var size = 0
+                if let error = buffer.withUnsafeMutableBytes({ calls.getOption(option, into: $0, size: &size) }) {
+                    throw ZMQError(error.code, operation: "getsockopt", target: name)
                 }
                 return decode(Array(buffer.prefix(size)))
             },
-            set: { handle, option, name, value throws(ZMQError) in
+            set: { calls, option, name, value throws(ZMQError) in
                 let raw = encode(value)
-                let rc = raw.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
-                if rc != 0 {
-                    throw ZMQError.last("setsockopt", target: "\(name) = \(value)")
+                if let error = raw.withUnsafeBytes({ calls.setOption(option, $0) }) {
+                    throw ZMQError(error.code, operation: "setsockopt", target: "\(name) = \(value)")
                 }
             })
     }

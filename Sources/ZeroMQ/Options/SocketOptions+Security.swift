@@ -127,10 +127,11 @@ extension SocketOptionCodec where Value == String {
         let plain = SocketOptionCodec.string
         return SocketOptionCodec(
             get: plain.get,
-            set: { handle, option, name, value throws(ZMQError) in
+            set: { calls, option, name, value throws(ZMQError) in
                 let raw = Array(value.utf8)
-                let rc = raw.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
-                if rc != 0 { throw ZMQError.last("setsockopt", target: "\(name) (value not shown)") }
+                if let error = raw.withUnsafeBytes({ calls.setOption(option, $0) }) {
+                    throw ZMQError(error.code, operation: "setsockopt", target: "\(name) (value not shown)")
+                }
             })
     }
 }
@@ -150,16 +151,18 @@ extension SocketOptionCodec where Value: CurveKeyOptionValue {
     /// which for a secret key is "redacted".
     static func curveKey() -> Self {
         SocketOptionCodec(
-            get: { handle, option, name throws(ZMQError) in
+            get: { calls, option, name throws(ZMQError) in
                 var buffer = [UInt8](repeating: 0, count: 32)
-                var size = 32
-                let rc = buffer.withUnsafeMutableBytes { zmq_getsockopt(handle, option, $0.baseAddress, &size) }
-                if rc != 0 { throw ZMQError.last("getsockopt", target: name) }
+                var size = 0
+                if let error = buffer.withUnsafeMutableBytes({ calls.getOption(option, into: $0, size: &size) }) {
+                    throw ZMQError(error.code, operation: "getsockopt", target: name)
+                }
                 return try Value(bytes: buffer.prefix(size))
             },
-            set: { handle, option, name, value throws(ZMQError) in
-                let rc = value.bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
-                if rc != 0 { throw ZMQError.last("setsockopt", target: "\(name) = \(value)") }
+            set: { calls, option, name, value throws(ZMQError) in
+                if let error = value.bytes.withUnsafeBytes({ calls.setOption(option, $0) }) {
+                    throw ZMQError(error.code, operation: "setsockopt", target: "\(name) = \(value)")
+                }
             })
     }
 }

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -154,6 +155,8 @@ protocol PollableSocket: AnyObject {
     var pollHandle: UnsafeMutableRawPointer? { get }
     /// The socket as an error names it, such as `Socket<PULL>`.
     var pollName: String { get }
+    /// Applies the wake-up rule after `zmq_poll` read the socket's `ZMQ_EVENTS`.
+    func afterPoll()
 }
 
 extension Socket: PollableSocket {
@@ -162,6 +165,11 @@ extension Socket: PollableSocket {
 
     @usableFromInline
     var pollName: String { "Socket<\(kind.name)>" }
+
+    @usableFromInline
+    func afterPoll() {
+        if asyncWaiters != 0 { wakeAsyncWaiters() }
+    }
 }
 
 // MARK: - Adding, changing and removing items
@@ -196,7 +204,7 @@ extension Poller {
                 reason: "the socket is already in the poller, with token \(entries[other].token); "
                     + "update(_:events:) changes what it is polled for")
         }
-        append(zmq_pollitem_t(socket: handle, fd: 0, events: events.rawValue, revents: 0), token, socket)
+        append(LibraryCalls.pollItem(socket: handle, events: events.rawValue), token, socket)
         socketCount += 1
     }
 
@@ -228,7 +236,7 @@ extension Poller {
                 EINVAL, operation: "poller add", target: name,
                 reason: "the descriptor is already in the poller, with token \(entries[index].token)")
         }
-        append(zmq_pollitem_t(socket: nil, fd: fileDescriptor, events: events.rawValue, revents: 0), token, nil)
+        append(LibraryCalls.pollItem(fileDescriptor: fileDescriptor, events: events.rawValue), token, nil)
     }
 
     /// Changes what the item with this token is polled for.
@@ -370,11 +378,14 @@ extension Poller {
         if _slowPath(itemCount == 0) { return try waitWithNothingToPoll(milliseconds) }
         // Only a finite wait needs to know when it started, to resume after EINTR.
         let start = milliseconds > 0 ? Self.monotonicMilliseconds() : 0
-        let ready = zmq_poll(items, Int32(truncatingIfNeeded: itemCount), Int(milliseconds))
-        if ready >= 0 {
-            readyCount = Int(ready)
-        } else {
-            readyCount = try retryPoll(milliseconds, start: start)
+        switch LibraryCalls.poll(items, count: itemCount, timeout: milliseconds) {
+        case .success(let ready): readyCount = ready
+        case .failure(let error): readyCount = try retryPoll(after: error, milliseconds, start: start)
+        }
+        // zmq_poll read every socket's ZMQ_EVENTS, which processes its commands: the
+        // wake-up rule applies to the polled sockets that tasks wait on.
+        if _slowPath(socketCount > 0 && SocketReadiness.socketsWithWaiters.load(ordering: .relaxed) != 0) {
+            for entry in entries { entry.socket?.afterPoll() }
         }
         return ReadyItems(poller: self, generation: generation, count: readyCount)
     }
@@ -395,9 +406,9 @@ extension Poller {
     /// remains after `EINTR`, and throws every other error.
     @usableFromInline
     @inline(never)
-    func retryPoll(_ milliseconds: Int32, start: Int64) throws(ZMQError) -> Int {
+    func retryPoll(after error: Errno, _ milliseconds: Int32, start: Int64) throws(ZMQError) -> Int {
+        var code = error.code
         while true {
-            let code = zmq_errno()
             guard code == EINTR else {
                 throw ZMQError(
                     code, operation: "poll", target: "\(itemCount) items",
@@ -408,8 +419,10 @@ extension Poller {
                 let elapsed = Self.monotonicMilliseconds() - start
                 remaining = elapsed >= Int64(milliseconds) ? 0 : milliseconds - Int32(elapsed)
             }
-            let ready = zmq_poll(items, Int32(truncatingIfNeeded: itemCount), Int(remaining))
-            if ready >= 0 { return Int(ready) }
+            switch LibraryCalls.poll(items, count: itemCount, timeout: remaining) {
+            case .success(let ready): return ready
+            case .failure(let error): code = error.code
+            }
         }
     }
 

@@ -57,10 +57,11 @@ extension Socket {
     /// `ZMQ_LAST_ENDPOINT`.
     @discardableResult
     public func bind(_ endpoint: String) throws(ZMQError) -> String {
-        let handle = try liveHandle("bind")
         try Endpoint.validate(endpoint, binding: true)
-        if zmq_bind(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "bind", endpoint: endpoint, socket: kind.name)
+        try withCalls("bind") { calls throws(ZMQError) in
+            if let error = calls.bind(endpoint) {
+                throw Endpoint.error(error.code, operation: "bind", endpoint: endpoint, socket: kind.name)
+            }
         }
         return (try? option(.lastEndpoint)) ?? endpoint
     }
@@ -73,9 +74,10 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_unbind`.
     public func unbind(_ endpoint: String) throws(ZMQError) {
-        let handle = try liveHandle("unbind")
-        if zmq_unbind(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "unbind", endpoint: endpoint, socket: kind.name)
+        try withCalls("unbind") { calls throws(ZMQError) in
+            if let error = calls.unbind(endpoint) {
+                throw Endpoint.error(error.code, operation: "unbind", endpoint: endpoint, socket: kind.name)
+            }
         }
     }
 
@@ -90,10 +92,11 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_connect`.
     public func connect(_ endpoint: String) throws(ZMQError) {
-        let handle = try liveHandle("connect")
         try Endpoint.validate(endpoint, binding: false)
-        if zmq_connect(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "connect", endpoint: endpoint, socket: kind.name)
+        try withCalls("connect") { calls throws(ZMQError) in
+            if let error = calls.connect(endpoint) {
+                throw Endpoint.error(error.code, operation: "connect", endpoint: endpoint, socket: kind.name)
+            }
         }
     }
 
@@ -103,9 +106,10 @@ extension Socket {
     ///
     /// The corresponding C function is `zmq_disconnect`.
     public func disconnect(_ endpoint: String) throws(ZMQError) {
-        let handle = try liveHandle("disconnect")
-        if zmq_disconnect(handle, endpoint) != 0 {
-            throw Endpoint.error(zmq_errno(), operation: "disconnect", endpoint: endpoint, socket: kind.name)
+        try withCalls("disconnect") { calls throws(ZMQError) in
+            if let error = calls.disconnect(endpoint) {
+                throw Endpoint.error(error.code, operation: "disconnect", endpoint: endpoint, socket: kind.name)
+            }
         }
     }
 }

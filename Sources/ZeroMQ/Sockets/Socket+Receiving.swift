@@ -61,7 +61,7 @@ extension Socket where Kind: ReceivingSocketType {
         // nonisolated(unsafe): as in `receive()`, the frame is moved out of the
         // socket's scratch message into one the socket keeps no reference to.
         nonisolated(unsafe) let message = Message()
-        zmq_msg_move(message.storage.pointer, scratch.pointer)
+        message.storage.move(from: scratch)
         return message
     }
 
@@ -101,7 +101,7 @@ extension Socket where Kind: ReceivingSocketType {
         if !isKnownUniquelyReferenced(&message.storage) {
             message.storage = .empty()
         }
-        zmq_msg_move(message.storage.pointer, scratch.pointer)
+        message.storage.move(from: scratch)
         return true
     }
 
@@ -143,13 +143,8 @@ extension Socket where Kind: ReceivingSocketType {
     /// that the socket holds no payload between calls.
     @inlinable
     func takeScratch<R>(_ convert: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let message = scratch.pointer
-        let bytes = UnsafeBufferPointer(
-            start: zmq_msg_data(message).assumingMemoryBound(to: UInt8.self),
-            count: zmq_msg_size(message))
-        let result = convert(bytes)
-        zmq_msg_close(message)
-        zmq_msg_init(message)
+        let result = convert(scratch.bytes.assumingMemoryBound(to: UInt8.self))
+        scratch.reset()
         return result
     }
 

@@ -52,10 +52,9 @@ extension Socket where Kind: SendingSocketType {
         }
         // Someone else holds the message: send a libzmq copy, which shares the bytes
         // (a reference count, not a copy of the payload), and leave theirs intact.
-        let copy = scratch.pointer
-        zmq_msg_copy(copy, message.storage.pointer)
+        scratch.copy(from: message.storage)
         do {
-            if try sendRaw(copy, flags: flags, operation) { return true }
+            if try sendRaw(scratch.pointer, flags: flags, operation) { return true }
             resetScratch()
             return false
         } catch {
@@ -67,8 +66,7 @@ extension Socket where Kind: SendingSocketType {
     /// Drops whatever a failed send left in the scratch message.
     @usableFromInline
     func resetScratch() {
-        zmq_msg_close(scratch.pointer)
-        zmq_msg_init(scratch.pointer)
+        scratch.reset()
     }
 
     // MARK: Bytes
@@ -109,23 +107,6 @@ extension Socket where Kind: SendingSocketType {
     @inlinable
     public func trySend<Bytes: Sequence<UInt8>>(_ bytes: Bytes, more: Bool = false) throws(ZMQError) -> Bool {
         try sendBytes(bytes, flags: (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT)
-    }
-
-    @inlinable
-    @inline(__always)
-    func sendBytes<Bytes: Sequence<UInt8>>(_ bytes: Bytes, flags: Int32) throws(ZMQError) -> Bool {
-        // Only the zmq_send call is inline. A failed call goes to the out-of-line
-        // `retry`; a non-contiguous sequence (or a closed socket) to a Message copy.
-        if let handle,
-            let rc = bytes.withContiguousStorageIfAvailable({ zmq_send(handle, $0.baseAddress, $0.count, flags) })
-        {
-            if rc >= 0 { return true }
-            return try retry(flags, "send") { handle in
-                bytes.withContiguousStorageIfAvailable { zmq_send(handle, $0.baseAddress, $0.count, flags) } ?? -1
-            }
-        }
-        var message = Message(bytes)
-        return try sendMessage(&message, flags: flags, "send")
     }
 
     // MARK: Strings
@@ -174,9 +155,7 @@ extension Socket where Kind: SendingSocketType {
     ///
     /// The corresponding C function is `zmq_send_const`.
     public func send(unsafeConstant buffer: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) {
-        let flags = more ? ZMQ_SNDMORE : 0
-        if let handle, zmq_send_const(handle, buffer.baseAddress, buffer.count, flags) >= 0 { return }
-        _ = try retry(flags, "send") { handle in zmq_send_const(handle, buffer.baseAddress, buffer.count, flags) }
+        try sendConstantRaw(buffer, flags: more ? ZMQ_SNDMORE : 0)
     }
 
     // MARK: Multipart

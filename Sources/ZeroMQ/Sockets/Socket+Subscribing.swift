@@ -63,11 +63,12 @@ extension Socket where Kind: SubscribingSocketType {
             _ = try sent.get()
             return
         }
-        let handle = try liveHandle(operation)
         let option = subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE
-        let rc = prefix.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
-        if rc != 0 {
-            throw ZMQError.last(operation, target: String(decoding: prefix, as: UTF8.self))
+        try withCalls(operation) { calls throws(ZMQError) in
+            if let error = prefix.withUnsafeBytes({ calls.setOption(option, $0) }) {
+                throw ZMQError(
+                    error.code, operation: operation.description, target: String(decoding: prefix, as: UTF8.self))
+            }
         }
     }
 }

@@ -137,8 +137,7 @@ public final class Socket<Kind: SocketTypeProtocol> {
     /// `close(linger: .zero)` drops every pending message at once.
     public func close(linger: Timeout) {
         if let handle {
-            var value = linger.milliseconds
-            zmq_setsockopt(handle, ZMQ_LINGER, &value, MemoryLayout<Int32>.size)
+            _ = SocketCalls(handle).setLinger(linger)
         }
         close()
     }
@@ -197,98 +196,6 @@ extension Socket: SocketHandleOwner {
 extension Socket: CustomStringConvertible {
     public var description: String {
         isClosed ? "Socket<\(kind.name)>(closed)" : "Socket<\(kind.name)>"
-    }
-}
-
-// MARK: - The calls every operation goes through
-
-extension Socket {
-    /// `zmq_msg_send` with libzmq's error protocol: retries `EINTR`, returns `false`
-    /// for `EAGAIN` when `ZMQ_DONTWAIT` is set, and throws everything else.
-    @inlinable
-    @inline(__always)
-    func sendRaw(
-        _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
-    ) throws(ZMQError) -> Bool {
-        if let handle, zmq_msg_send(message, handle, flags) >= 0 {
-            if _slowPath(asyncWaiters != 0) { notifyAsyncWaiters() }
-            return true
-        }
-        return try retry(flags, operation) { handle in zmq_msg_send(message, handle, flags) }
-    }
-
-    /// `zmq_send` of a buffer that libzmq copies, with the same error protocol.
-    @inlinable
-    @inline(__always)
-    func sendRaw(
-        _ bytes: UnsafeRawBufferPointer, flags: Int32, _ operation: StaticString
-    ) throws(ZMQError) -> Bool {
-        if let handle, zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 {
-            if _slowPath(asyncWaiters != 0) { notifyAsyncWaiters() }
-            return true
-        }
-        return try retry(flags, operation) { handle in zmq_send(handle, bytes.baseAddress, bytes.count, flags) }
-    }
-
-    /// `zmq_msg_recv` with the same error protocol.
-    @inlinable
-    @inline(__always)
-    func receiveRaw(
-        _ message: UnsafeMutablePointer<zmq_msg_t>, flags: Int32, _ operation: StaticString
-    ) throws(ZMQError) -> Bool {
-        if let handle, zmq_msg_recv(message, handle, flags) >= 0 {
-            if _slowPath(asyncWaiters != 0) { notifyAsyncWaiters() }
-            return true
-        }
-        return try retry(flags, operation) { handle in zmq_msg_recv(message, handle, flags) }
-    }
-
-    /// The slow path of every send and receive, out of line so that the inlined fast
-    /// path is only the libzmq call: called when the socket is closed or when the
-    /// first attempt failed, it throws for the closed socket, repeats `call` after
-    /// `EINTR`, returns `false` for `EAGAIN` under `ZMQ_DONTWAIT`, and throws the rest.
-    @usableFromInline
-    @inline(never)
-    func retry(
-        _ flags: Int32, _ operation: StaticString, _ call: (UnsafeMutableRawPointer) -> Int32
-    ) throws(ZMQError) -> Bool {
-        let handle = try liveHandle(operation)
-        var code = zmq_errno()
-        // Failing, libzmq processed the socket's commands too.
-        defer { if asyncWaiters != 0 { notifyAsyncWaiters() } }
-        while true {
-            if code == EINTR {
-                if call(handle) >= 0 { return true }
-                code = zmq_errno()
-                continue
-            }
-            if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
-            throw ZMQError.failed(code, operation, socket: kind.name)
-        }
-    }
-
-    /// Wakes the tasks waiting on this socket whose direction `ZMQ_EVENTS` shows ready.
-    ///
-    /// Called after every operation while tasks wait: libzmq processes the socket's
-    /// commands during an operation, and with them may consume the `ZMQ_FD` edge that a
-    /// waiting task needed (pyzmq #1203 lost messages this way).
-    @usableFromInline
-    @inline(never)
-    func notifyAsyncWaiters() {
-        guard let readiness else { return }
-        // Unreadable (the context is shut down): let every waiter find out for itself.
-        let events = currentEvents() ?? Int32(ZMQ_POLLIN | ZMQ_POLLOUT)
-        readiness.notify(pollIn: events & Int32(ZMQ_POLLIN) != 0, pollOut: events & Int32(ZMQ_POLLOUT) != 0)
-    }
-
-    /// `ZMQ_EVENTS`, which also makes libzmq process the socket's pending commands, or
-    /// `nil` when it cannot be read (the socket is closed, the context shut down).
-    func currentEvents() -> Int32? {
-        guard let handle else { return nil }
-        var events: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        guard zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size) == 0 else { return nil }
-        return events
     }
 }
 

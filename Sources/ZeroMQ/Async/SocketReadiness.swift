@@ -1,33 +1,21 @@
 import CZeroMQ
 import Synchronization
 
-/// The tasks waiting on one socket, and the socket's `ZMQ_FD` in the reactor's kernel
-/// queue.
+/// The tasks waiting on one socket, in one FIFO queue per direction, and the socket's
+/// `ZMQ_FD` in the reactor's kernel queue.
 ///
-/// ### How a wait works
-/// A task that wants to send or receive joins the queue of its direction (tasks are
-/// served in the order they came). Only the head of a queue tries the operation; when
-/// libzmq says it would block (`EAGAIN`), the head parks, and is woken:
-/// - by the reactor, when the socket's `ZMQ_FD` has an edge (libzmq signals it when
-///   commands arrive for the socket, which may make it readable or writable);
-/// - by the socket itself, after any operation on it, when `ZMQ_EVENTS` shows the
-///   head's direction ready (an operation processes libzmq's commands, which can
-///   consume the edge that a parked head was waiting for);
-/// - when the head ahead of it leaves the queue, which makes it the head;
-/// - by its timer, by cancellation, or by closing the socket.
+/// Only the head of a queue tries the operation. A waiter is woken by the reactor (an
+/// edge of `ZMQ_FD`), by the wake-up rule after a call on the socket (``notify(pollIn:pollOut:)``),
+/// by the head ahead of it leaving, by its timer, by cancellation, or by closing the
+/// socket; a wake that comes while it is running is kept for its next park. Docs/Async.md,
+/// "How it uses libzmq", tells the whole story and its rules.
 ///
 /// ### Timers
 /// Each waiter has its own deadline, but the reactor holds at most one timer for each
 /// queue, set to the earliest deadline in it, and kept when waiters leave: a wait that
 /// ends in time costs no timer at all unless it has the earliest deadline. When the
 /// timer fires, the waiters whose deadline has passed are woken, and the timer is set
-/// again for the earliest deadline left, if any. So a socket awaited over and over,
-/// with its ``SocketOption/receiveTimeout`` say, touches the reactor's timers once
-/// per timeout period rather than twice per wait.
-///
-/// A wake that comes while the waiter is not parked (it is trying the operation) is
-/// kept, so the next park returns at once: an edge between `EAGAIN` and parking is
-/// never lost.
+/// again for the earliest deadline left, if any.
 ///
 /// Parked waiters hold no message: a message is taken out of libzmq only by the woken
 /// task itself, which returns it. So a wait ended by cancellation, a timeout or a

@@ -147,7 +147,10 @@ public final class Socket<Kind: SocketTypeProtocol> {
 
     /// The libzmq socket handle for calls that swift-zeromq does not wrap.
     ///
-    /// The handle is valid until the socket is closed; do not close it yourself.
+    /// The handle is valid until the socket is closed; do not close it yourself. While
+    /// tasks wait on the socket (its async forms), make no calls of your own on the
+    /// handle: libzmq may process the socket's commands in them, which only the
+    /// library's own calls follow with a wake-up of the waiting tasks.
     public var unsafeHandle: UnsafeMutableRawPointer? { handle }
 
     /// The open handle, or the error for using a closed socket.

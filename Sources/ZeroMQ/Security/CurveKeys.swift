@@ -85,8 +85,9 @@ public struct CurvePublicKey: Sendable, Hashable, CustomStringConvertible, Custo
 ///
 /// A secret key never shows itself by accident: `print`, string interpolation,
 /// `String(reflecting:)`, `dump` and the debugger's summary all give
-/// `CurveSecretKey(redacted)`, and an error about a malformed secret key does not quote
-/// it. Read it deliberately through ``bytes`` or ``z85``.
+/// `CurveSecretKey(redacted)`, and an error about malformed secret-key text gives
+/// offsets, never characters or what they stand for. Read it deliberately through
+/// ``bytes`` or ``z85``.
 ///
 /// Equality compares every byte, whatever the first difference, so that comparing
 /// keys does not reveal through its timing how much of a key matched.
@@ -106,8 +107,8 @@ public struct CurveSecretKey: Sendable, Equatable, CustomStringConvertible, Cust
 
     /// A secret key from its 40 characters of Z85 text.
     ///
-    /// An error names the offset of a bad character, never the character itself.
-    /// The corresponding C function is `zmq_z85_decode`.
+    /// An error gives the offset of a bad character or group, never the characters or
+    /// what they stand for. The corresponding C function is `zmq_z85_decode`.
     ///
     /// - Parameter z85: Exactly 40 characters of the Z85 alphabet.
     /// - Throws: ``ZMQError/invalidArgument`` naming what is wrong with the text.

@@ -111,8 +111,9 @@ extension Z85 {
 
     /// Checks `text` character by character, then decodes it with libzmq.
     ///
-    /// - Parameter showCharacters: Whether an error may quote a bad character; false
-    ///   for secret keys, whose errors must not reveal any part of them.
+    /// - Parameter showCharacters: Whether an error may quote a bad character, or say
+    ///   what a group stands for; false for secret keys, whose errors must not reveal
+    ///   any part of them.
     static func decode(
         _ text: some StringProtocol, operation: String, showCharacters: Bool
     ) throws(ZMQError) -> [UInt8] {
@@ -136,9 +137,11 @@ extension Z85 {
             group = group * 85 + UInt64(value)
             if offset % 5 == 4 {
                 guard group <= 0xFFFF_FFFF else {
+                    // The group's value is five characters of the text: not for a secret.
+                    let meaning = showCharacters ? "\(group)" : "a value above 0xFFFFFFFF"
                     throw ZMQError(
                         EINVAL, operation: operation, target: "\(text.unicodeScalars.count) characters",
-                        reason: "the 5 characters at offset \(offset - 4) stand for \(group), "
+                        reason: "the 5 characters at offset \(offset - 4) stand for \(meaning), "
                             + "more than the 4 bytes of a Z85 group can hold")
                 }
                 group = 0

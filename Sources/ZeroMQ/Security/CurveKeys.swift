@@ -55,13 +55,15 @@ public struct CurvePublicKey: Sendable, Hashable, CustomStringConvertible, Custo
             // Do not leave the secret's text behind in freed memory.
             for index in secretText.indices { secretText[index] = 0 }
         }
-        let encoded = secretKey.bytes.withUnsafeBufferPointer { bytes in
-            zmq_z85_encode(&secretText, bytes.baseAddress, bytes.count) != nil
-        }
-        guard encoded else { throw ZMQError.last("zmq_z85_encode") }
         var publicText = [CChar](repeating: 0, count: 41)
-        if zmq_curve_public(&publicText, secretText) != 0 {
-            throw ZMQError.last("zmq_curve_public")
+        try secretText.withUnsafeMutableBufferPointer { secretText throws(ZMQError) in
+            // `Array.withUnsafeBytes` rethrows untyped errors; carry the typed one out in a Result.
+            try secretKey.bytes.withUnsafeBytes { bytes in
+                Result { () throws(ZMQError) in try z85Encode(bytes, into: secretText) }
+            }.get()
+            try publicText.withUnsafeMutableBufferPointer { publicText throws(ZMQError) in
+                try curvePublic(publicText, from: UnsafeBufferPointer(secretText))
+            }
         }
         self = try CurvePublicKey(z85: keyText(publicText))
     }
@@ -186,8 +188,10 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible, Custom
             // Do not leave the secret's text behind in freed memory.
             for index in secretText.indices { secretText[index] = 0 }
         }
-        if zmq_curve_keypair(&publicText, &secretText) != 0 {
-            throw ZMQError.last("zmq_curve_keypair")
+        try publicText.withUnsafeMutableBufferPointer { publicText throws(ZMQError) in
+            try secretText.withUnsafeMutableBufferPointer { secretText throws(ZMQError) in
+                try curveKeypair(publicText: publicText, secretText: secretText)
+            }
         }
         let publicKey = try CurvePublicKey(z85: keyText(publicText))
         let secretKey = try CurveSecretKey(z85: keyText(secretText))

@@ -137,7 +137,8 @@ extension SocketOptionCodec where Value == String {
 
 /// A CURVE key, as the key options carry it: 32 bytes both ways.
 protocol CurveKeyOptionValue: Sendable {
-    var bytes: [UInt8] { get }
+    /// The key's bytes where the key keeps them: a secret key's are not copied.
+    func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R
     init(bytes: some Sequence<UInt8>) throws(ZMQError)
 }
 
@@ -152,13 +153,15 @@ extension SocketOptionCodec where Value: CurveKeyOptionValue {
         SocketOptionCodec(
             get: { handle, option, name throws(ZMQError) in
                 var buffer = [UInt8](repeating: 0, count: 32)
+                // A secret key read back is copied into its own storage: wipe this copy.
+                defer { buffer.withUnsafeMutableBytes { wipe($0) } }
                 var size = 32
                 let rc = buffer.withUnsafeMutableBytes { zmq_getsockopt(handle, option, $0.baseAddress, &size) }
                 if rc != 0 { throw ZMQError.last("getsockopt", target: name) }
                 return try Value(bytes: buffer.prefix(size))
             },
             set: { handle, option, name, value throws(ZMQError) in
-                let rc = value.bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+                let rc = value.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
                 if rc != 0 { throw ZMQError.last("setsockopt", target: "\(name) = \(value)") }
             })
     }

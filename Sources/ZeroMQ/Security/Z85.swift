@@ -67,7 +67,7 @@ public enum Z85 {
     ///   alphabet, when the length is not a multiple of 5, or when a group of 5
     ///   characters stands for a value above 0xFFFFFFFF (such as `"%%%%%"`).
     public static func decode(_ text: some StringProtocol) throws(ZMQError) -> [UInt8] {
-        try decode(text, operation: "zmq_z85_decode", showCharacters: true)
+        try decode(text, operation: "zmq_z85_decode")
     }
 }
 
@@ -109,17 +109,11 @@ extension Z85 {
     }
 
     /// Checks `text` character by character, then decodes it with libzmq.
-    ///
-    /// - Parameter showCharacters: Whether an error may quote a bad character, or say
-    ///   what a group stands for; false for secret keys, whose errors must not reveal
-    ///   any part of them.
-    static func decode(
-        _ text: some StringProtocol, operation: String, showCharacters: Bool
-    ) throws(ZMQError) -> [UInt8] {
+    static func decode(_ text: some StringProtocol, operation: String) throws(ZMQError) -> [UInt8] {
         // Room for every character, as ASCII, and a NUL.
         var ascii = [CChar](repeating: 0, count: text.utf8.count + 1)
         let length = try ascii.withUnsafeMutableBufferPointer { ascii throws(ZMQError) in
-            try check(text, operation: operation, showCharacters: showCharacters, into: ascii)
+            try check(text, operation: operation, showCharacters: true, into: ascii)
         }
         guard length % 5 == 0 else {
             throw ZMQError(

@@ -305,6 +305,45 @@ struct AuthenticatorTests {
         #expect(ZAPPolicy().response(to: plain) == .deny("PLAIN is not configured"))
     }
 
+    @Test("PLAIN passwords are compared as the bytes the client sent")
+    func plainPasswordComparison() {
+        let long = String(repeating: "a", count: 256)
+        let policy = ZAPPolicy(plainPasswords: [
+            "u": "correct horse", "none": "", "long": long, "café": "caf\u{E9}", "odd": "\u{FFFD}",
+        ])
+        func status(_ user: String, _ password: [UInt8]) -> ZAPStatus {
+            policy.response(
+                to: ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [Array(user.utf8), password])
+            ).status
+        }
+        func status(_ user: String, _ password: String) -> ZAPStatus { status(user, Array(password.utf8)) }
+        #expect(status("u", "correct horse") == .ok)
+        for wrong in [
+            "Correct horse", "correct horsE", "correct hors", "correct horse!", "", "correct horsecorrect horse",
+            "correct\0horse", "xxxxxxxxxxxxx",
+        ] {
+            #expect(status("u", wrong) == .authenticationFailure, "\(wrong)")
+        }
+        #expect(status("none", "") == .ok)
+        #expect(status("none", "a") == .authenticationFailure)
+        #expect(status("none", [0]) == .authenticationFailure)
+        #expect(status("long", long) == .ok)
+        // Lengths that differ by a multiple of 256, and by one.
+        #expect(status("long", "") == .authenticationFailure)
+        #expect(status("long", long + long) == .authenticationFailure)
+        #expect(status("long", String(long.dropLast())) == .authenticationFailure)
+        // Bytes, not Unicode equivalence: "e" and a combining acute accent are not "é",
+        // and bytes that are not UTF-8 are not U+FFFD, which decoding would make them.
+        #expect(status("café", "caf\u{E9}") == .ok)
+        #expect(status("café", "cafe\u{301}") == .authenticationFailure)
+        #expect(status("odd", [0xFF]) == .authenticationFailure)
+        #expect(status("odd", "\u{FFFD}") == .ok)
+        // An unknown user is refused the same way.
+        let unknown = ZAPRequest(
+            address: "10.0.0.1", mechanism: .plain, credentials: [Array("who".utf8), Array("correct horse".utf8)])
+        #expect(policy.response(to: unknown) == .deny("Invalid user name or password"))
+    }
+
     // MARK: Lifecycle
 
     @Test("stop, a second authenticator, restart, and release")

@@ -79,4 +79,16 @@ func checkKeys() throws(ZMQError) {
     server.close()
     client.close()
     context.close()
+
+    // PLAIN passwords, compared in constant time.
+    let policy = ZAPPolicy(plainPasswords: ["user": "pass", "none": ""])
+    for (user, password, status) in [
+        ("user", "pass", ZAPStatus.ok), ("user", "pas", .authenticationFailure),
+        ("user", "passpass", .authenticationFailure), ("none", "", .ok), ("none", "x", .authenticationFailure),
+        ("who", "pass", .authenticationFailure),
+    ] {
+        let request = ZAPRequest(
+            address: "127.0.0.1", mechanism: .plain, credentials: [Array(user.utf8), Array(password.utf8)])
+        check(policy.response(to: request).status == status, "PLAIN \(user) \(password)")
+    }
 }

@@ -190,6 +190,29 @@ struct AuthenticatorTests {
         #expect(throws: ZMQError.noEntry) { try ZAPCurvePolicy.certificates(inDirectory: directory + "/missing") }
     }
 
+    @Test("secret certificates (names ending in _secret) are not read, as czmq's zcertstore skips them")
+    func secretCertificatesSkipped() throws {
+        var template = Array("/tmp/swift-zeromq-certs-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp: errno \(errno)") }
+        let directory = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let client = try CurveKeyPair.generate()
+        let stray = try CurveKeyPair.generate()
+        try "curve\n    public-key = \"\(client.publicKey.z85)\"\n"
+            .write(toFile: directory + "/client.key", atomically: false, encoding: .utf8)
+        // As pyzmq's create_certificates and czmq's zcert_save write a secret certificate
+        // (here with another pair, to see whether it was read).
+        try """
+        curve
+            public-key = "\(stray.publicKey.z85)"
+            secret-key = "\(stray.secretKey.z85)"
+
+        """.write(toFile: directory + "/client.key_secret", atomically: false, encoding: .utf8)
+        try "curve\n    public-key = \"\(stray.publicKey.z85)\"\n    secret-key = \"\(stray.secretKey.z85)\"\n"
+            .write(toFile: directory + "/client_secret", atomically: false, encoding: .utf8)
+        #expect(try ZAPCurvePolicy.certificates(inDirectory: directory) == .keys([client.publicKey]))
+    }
+
     // MARK: PLAIN and addresses
 
     @Test("PLAIN: a wrong password is refused, the right one accepted with the user name as User-Id")

@@ -149,9 +149,11 @@ public enum ZAPCurvePolicy: Sendable, Hashable {
     /// A certificate is a file in czmq's format (ZPL, as `zcert_save_public` writes it and
     /// pyzmq's `zmq.auth.create_certificates` too): a `curve` section with a
     /// `public-key = "<40 characters of Z85>"` line. Every regular file whose name does not
-    /// start with a dot is read; files without a `curve` section's public key are
-    /// skipped. To pick up new certificates, read the directory again and
-    /// ``Authenticator/setPolicy(_:forDomain:)``.
+    /// start with a dot is read, except secret certificates, whose names end in `_secret`
+    /// (as czmq's `zcertstore` skips them); files without a `curve` section's public key
+    /// are skipped. A file is read into a buffer that is wiped afterwards, and only its
+    /// public key becomes a `String`. To pick up new certificates, read the directory
+    /// again and ``Authenticator/setPolicy(_:forDomain:)``.
     ///
     /// - Throws: the `opendir` or `open` error for a directory or file that cannot be
     ///   read; ``ZMQError/invalidArgument`` naming the file whose public key is not

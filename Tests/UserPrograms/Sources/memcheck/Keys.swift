@@ -1,5 +1,11 @@
 import ZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Z85 both ways, CURVE key pairs and public-key derivation: each fills a buffer that
 /// libzmq writes, with its terminating NUL (5n/4 + 1 bytes for Z85 text, 41 for a key).
 /// Secret keys live in storage of their own, wiped when released, and the secret's Z85
@@ -91,4 +97,25 @@ func checkKeys() throws(ZMQError) {
             address: "127.0.0.1", mechanism: .plain, credentials: [Array(user.utf8), Array(password.utf8)])
         check(policy.response(to: request).status == status, "PLAIN \(user) \(password)")
     }
+
+    // A directory of certificates: each file read into a buffer that is wiped, secret
+    // certificates skipped.
+    var template = Array("/tmp/swift-zeromq-memcheck-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else {
+        check(false, "mkdtemp")
+        return
+    }
+    let directory = String(cString: made)
+    let certificate = "curve\n    public-key = \"\(clientPair.publicKey.z85)\"\n"
+    let secretCertificate = certificate + "    secret-key = \"\(serverPair.secretKey.z85)\"\n"
+    for (name, contents) in [("client.key", certificate), ("server.key_secret", secretCertificate)] {
+        let file = fopen(directory + "/" + name, "w")
+        fputs(contents, file)
+        fclose(file)
+    }
+    check(
+        try ZAPCurvePolicy.certificates(inDirectory: directory) == .keys([clientPair.publicKey]),
+        "certificates, without the secret one")
+    for name in ["client.key", "server.key_secret"] { unlink(directory + "/" + name) }
+    rmdir(directory)
 }

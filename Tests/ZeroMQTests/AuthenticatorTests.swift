@@ -190,6 +190,29 @@ struct AuthenticatorTests {
         #expect(throws: ZMQError.noEntry) { try ZAPCurvePolicy.certificates(inDirectory: directory + "/missing") }
     }
 
+    @Test("secret certificates (names ending in _secret) are not read, as czmq's zcertstore skips them")
+    func secretCertificatesSkipped() throws {
+        var template = Array("/tmp/swift-zeromq-certs-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp: errno \(errno)") }
+        let directory = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let client = try CurveKeyPair.generate()
+        let stray = try CurveKeyPair.generate()
+        try "curve\n    public-key = \"\(client.publicKey.z85)\"\n"
+            .write(toFile: directory + "/client.key", atomically: false, encoding: .utf8)
+        // As pyzmq's create_certificates and czmq's zcert_save write a secret certificate
+        // (here with another pair, to see whether it was read).
+        try """
+        curve
+            public-key = "\(stray.publicKey.z85)"
+            secret-key = "\(stray.secretKey.z85)"
+
+        """.write(toFile: directory + "/client.key_secret", atomically: false, encoding: .utf8)
+        try "curve\n    public-key = \"\(stray.publicKey.z85)\"\n    secret-key = \"\(stray.secretKey.z85)\"\n"
+            .write(toFile: directory + "/client_secret", atomically: false, encoding: .utf8)
+        #expect(try ZAPCurvePolicy.certificates(inDirectory: directory) == .keys([client.publicKey]))
+    }
+
     // MARK: PLAIN and addresses
 
     @Test("PLAIN: a wrong password is refused, the right one accepted with the user name as User-Id")
@@ -303,6 +326,45 @@ struct AuthenticatorTests {
         #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .curve, credentials: [[1, 2]])) == .internalError)
         #expect(policy.response(to: ZAPRequest(address: "10.0.0.1", mechanism: .gssapi)).statusText == "asked")
         #expect(ZAPPolicy().response(to: plain) == .deny("PLAIN is not configured"))
+    }
+
+    @Test("PLAIN passwords are compared as the bytes the client sent")
+    func plainPasswordComparison() {
+        let long = String(repeating: "a", count: 256)
+        let policy = ZAPPolicy(plainPasswords: [
+            "u": "correct horse", "none": "", "long": long, "café": "caf\u{E9}", "odd": "\u{FFFD}",
+        ])
+        func status(_ user: String, _ password: [UInt8]) -> ZAPStatus {
+            policy.response(
+                to: ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [Array(user.utf8), password])
+            ).status
+        }
+        func status(_ user: String, _ password: String) -> ZAPStatus { status(user, Array(password.utf8)) }
+        #expect(status("u", "correct horse") == .ok)
+        for wrong in [
+            "Correct horse", "correct horsE", "correct hors", "correct horse!", "", "correct horsecorrect horse",
+            "correct\0horse", "xxxxxxxxxxxxx",
+        ] {
+            #expect(status("u", wrong) == .authenticationFailure, "\(wrong)")
+        }
+        #expect(status("none", "") == .ok)
+        #expect(status("none", "a") == .authenticationFailure)
+        #expect(status("none", [0]) == .authenticationFailure)
+        #expect(status("long", long) == .ok)
+        // Lengths that differ by a multiple of 256, and by one.
+        #expect(status("long", "") == .authenticationFailure)
+        #expect(status("long", long + long) == .authenticationFailure)
+        #expect(status("long", String(long.dropLast())) == .authenticationFailure)
+        // Bytes, not Unicode equivalence: "e" and a combining acute accent are not "é",
+        // and bytes that are not UTF-8 are not U+FFFD, which decoding would make them.
+        #expect(status("café", "caf\u{E9}") == .ok)
+        #expect(status("café", "cafe\u{301}") == .authenticationFailure)
+        #expect(status("odd", [0xFF]) == .authenticationFailure)
+        #expect(status("odd", "\u{FFFD}") == .ok)
+        // An unknown user is refused the same way.
+        let unknown = ZAPRequest(
+            address: "10.0.0.1", mechanism: .plain, credentials: [Array("who".utf8), Array("correct horse".utf8)])
+        #expect(policy.response(to: unknown) == .deny("Invalid user name or password"))
     }
 
     // MARK: Lifecycle

@@ -87,6 +87,52 @@ struct CurveKeyTests {
         #expect(throws: ZMQError.invalidArgument) { try CurveSecretKey(z85: overflow) }
     }
 
+    @Test("an error about secret-key text carries none of it: no character, no group's value")
+    func secretTextErrorsCarryNoKeyMaterial() throws {
+        let secret = Array(try CurveKeyPair.generate().secretKey.z85.unicodeScalars)
+        let alphabet = Array(Z85.alphabet.unicodeScalars)
+        for group in 0..<8 {
+            // A group that starts with "#" (84) stands for more than 0xFFFFFFFF.
+            var characters = secret
+            characters[group * 5] = "#"
+            let groupCharacters = characters[(group * 5)..<(group * 5 + 5)]
+            let value = groupCharacters.reduce(UInt64(0)) { value, character in
+                value * 85 + UInt64(alphabet.firstIndex(of: character)!)
+            }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: characters)
+            let error = #expect(throws: ZMQError.invalidArgument) { try CurveSecretKey(z85: text) }
+            guard let error else { continue }
+            #expect(
+                error.reason
+                    == "the 5 characters at offset \(group * 5) stand for a value above 0xFFFFFFFF, "
+                    + "more than the 4 bytes of a Z85 group can hold")
+            var dumped = ""
+            dump(error, to: &dumped)
+            let renderings = [
+                error.description, String(reflecting: error), dumped, error.operation ?? "", error.target ?? "",
+                error.reason ?? "",
+            ]
+            // Every group of the text, and the overflowing group's value in decimal and hex.
+            var material = (0..<8).map { index in
+                var group = ""
+                group.unicodeScalars.append(contentsOf: characters[(index * 5)..<(index * 5 + 5)])
+                return group
+            }
+            material += [String(value), String(value, radix: 16), String(value, radix: 16, uppercase: true)]
+            for rendering in renderings {
+                for piece in material {
+                    #expect(!rendering.contains(piece), "group \(group): an error shows key material")
+                }
+            }
+        }
+        // The public decoder, whose input is not secret, still says what the group stands for.
+        let publicError = #expect(throws: ZMQError.invalidArgument) {
+            try CurvePublicKey(z85: String(repeating: "0", count: 35) + "%%%%%")
+        }
+        #expect(publicError?.reason?.contains("stand for 4331409002") == true)
+    }
+
     @Test("a secret key never prints itself")
     func secretRedacted() throws {
         let pair = try CurveKeyPair.generate()

@@ -138,7 +138,8 @@ extension SocketOptionCodec where Value == String {
 
 /// A CURVE key, as the key options carry it: 32 bytes both ways.
 protocol CurveKeyOptionValue: Sendable {
-    var bytes: [UInt8] { get }
+    /// The key's bytes where the key keeps them: a secret key's are not copied.
+    func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R
     init(bytes: some Sequence<UInt8>) throws(ZMQError)
 }
 
@@ -153,6 +154,8 @@ extension SocketOptionCodec where Value: CurveKeyOptionValue {
         SocketOptionCodec(
             get: { calls, option, name throws(ZMQError) in
                 var buffer = [UInt8](repeating: 0, count: 32)
+                // A secret key read back is copied into its own storage: wipe this copy.
+                defer { buffer.withUnsafeMutableBytes { wipe($0) } }
                 var size = 0
                 if let error = buffer.withUnsafeMutableBytes({ calls.getOption(option, into: $0, size: &size) }) {
                     throw ZMQError(error.code, operation: "getsockopt", target: name)
@@ -160,7 +163,7 @@ extension SocketOptionCodec where Value: CurveKeyOptionValue {
                 return try Value(bytes: buffer.prefix(size))
             },
             set: { calls, option, name, value throws(ZMQError) in
-                if let error = value.bytes.withUnsafeBytes({ calls.setOption(option, $0) }) {
+                if let error = value.withUnsafeBytes({ calls.setOption(option, $0) }) {
                     throw ZMQError(error.code, operation: "setsockopt", target: "\(name) = \(value)")
                 }
             })

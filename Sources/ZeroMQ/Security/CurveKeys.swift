@@ -37,7 +37,8 @@ public struct CurvePublicKey: Sendable, Hashable, CustomStringConvertible, Custo
     /// - Parameter z85: Exactly 40 characters of the Z85 alphabet.
     /// - Throws: ``ZMQError/invalidArgument`` naming what is wrong with the text.
     public init(z85: some StringProtocol) throws(ZMQError) {
-        self.bytes = try curveKeyBytes(z85: z85, type: "CurvePublicKey", secret: false)
+        try checkKeyTextLength(z85, operation: "CurvePublicKey(z85:)")
+        self.bytes = try Z85.decode(z85, operation: "CurvePublicKey(z85:)")
     }
 
     /// The public key that belongs to `secretKey`.
@@ -49,19 +50,14 @@ public struct CurvePublicKey: Sendable, Hashable, CustomStringConvertible, Custo
     ///   CURVE.
     public init(secretKey: CurveSecretKey) throws(ZMQError) {
         try requireCurve("zmq_curve_public")
-        // Each text is 40 characters and the NUL that libzmq writes after them.
-        var secretText = [CChar](repeating: 0, count: 41)
-        defer {
-            // Do not leave the secret's text behind in freed memory.
-            for index in secretText.indices { secretText[index] = 0 }
-        }
-        let encoded = secretKey.bytes.withUnsafeBufferPointer { bytes in
-            zmq_z85_encode(&secretText, bytes.baseAddress, bytes.count) != nil
-        }
-        guard encoded else { throw ZMQError.last("zmq_z85_encode") }
+        // Each text is 40 characters and the NUL that libzmq writes after them. The
+        // secret's text exists only in a buffer that is wiped before it is freed.
         var publicText = [CChar](repeating: 0, count: 41)
-        if zmq_curve_public(&publicText, secretText) != 0 {
-            throw ZMQError.last("zmq_curve_public")
+        try withWipedCharacters(count: 41) { secretText throws(ZMQError) in
+            try secretKey.withUnsafeBytes { bytes throws(ZMQError) in try z85Encode(bytes, into: secretText) }
+            try publicText.withUnsafeMutableBufferPointer { publicText throws(ZMQError) in
+                try curvePublic(publicText, from: UnsafeBufferPointer(secretText))
+            }
         }
         self = try CurvePublicKey(z85: keyText(publicText))
     }
@@ -72,6 +68,12 @@ public struct CurvePublicKey: Sendable, Hashable, CustomStringConvertible, Custo
     public var z85: String {
         // 32 bytes are a multiple of 4: encoding cannot fail.
         (try? Z85.encode(bytes)) ?? ""
+    }
+
+    /// Calls `body` with the key's 32 bytes.
+    func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        // `Array.withUnsafeBytes` rethrows untyped errors; carry the typed one out in a Result.
+        try bytes.withUnsafeBytes { bytes in Result { () throws(E) -> R in try body(bytes) } }.get()
     }
 
     /// The key's Z85 text.
@@ -85,43 +87,92 @@ public struct CurvePublicKey: Sendable, Hashable, CustomStringConvertible, Custo
 ///
 /// A secret key never shows itself by accident: `print`, string interpolation,
 /// `String(reflecting:)`, `dump` and the debugger's summary all give
-/// `CurveSecretKey(redacted)`, and an error about a malformed secret key does not quote
-/// it. Read it deliberately through ``bytes`` or ``z85``.
+/// `CurveSecretKey(redacted)`, and an error about malformed secret-key text gives
+/// offsets, never characters or what they stand for.
+///
+/// Its bytes live in one allocation of their own, shared by every copy of the key, and
+/// are overwritten with zeros when the last copy goes. Generating a key, deriving its
+/// public key and setting ``SocketOption/curveSecretKey`` make no other copy that
+/// outlives the call: where libzmq needs the key as Z85 text, that text is in a
+/// buffer wiped before it is freed. Only what you ask for is a copy that this type
+/// cannot wipe: ``z85`` (a `String`) and ``bytes`` (an `Array`). To read the bytes
+/// without copying them, use ``withUnsafeBytes(_:)``.
 ///
 /// Equality compares every byte, whatever the first difference, so that comparing
 /// keys does not reveal through its timing how much of a key matched.
 public struct CurveSecretKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
-    /// The key's 32 bytes: **the secret itself**. Keep them out of logs.
-    public let bytes: [UInt8]
+    private let storage: SecretKeyStorage
 
-    /// A secret key from its 32 bytes.
+    /// A secret key from its 32 bytes, copied into the key's own storage.
     ///
     /// - Parameter bytes: Exactly 32 bytes.
     /// - Throws: ``ZMQError/invalidArgument`` when there are not 32 bytes.
     public init(bytes: some Sequence<UInt8>) throws(ZMQError) {
-        self.bytes = try curveKeyBytes(bytes, type: "CurveSecretKey")
+        storage = try SecretKeyStorage.make { destination throws(ZMQError) in
+            // Straight into the storage, with no array in between.
+            var count = 0
+            for byte in bytes {
+                if count < destination.count { destination[count] = byte }
+                count += 1
+            }
+            guard count == destination.count else {
+                throw ZMQError(
+                    EINVAL, operation: "CurveSecretKey(bytes:)", target: "\(count) bytes",
+                    reason: "a CURVE key is \(curveKeyLength) bytes")
+            }
+        }
     }
 
     /// A secret key from its 40 characters of Z85 text.
     ///
-    /// An error names the offset of a bad character, never the character itself.
-    /// The corresponding C function is `zmq_z85_decode`.
+    /// An error gives the offset of a bad character or group, never the characters or
+    /// what they stand for. The corresponding C function is `zmq_z85_decode`.
     ///
     /// - Parameter z85: Exactly 40 characters of the Z85 alphabet.
     /// - Throws: ``ZMQError/invalidArgument`` naming what is wrong with the text.
     public init(z85: some StringProtocol) throws(ZMQError) {
-        self.bytes = try curveKeyBytes(z85: z85, type: "CurveSecretKey", secret: true)
+        let operation = "CurveSecretKey(z85:)"
+        try checkKeyTextLength(z85, operation: operation)
+        storage = try withWipedCharacters(count: curveKeyTextLength + 1) { ascii throws(ZMQError) in
+            _ = try Z85.check(z85, operation: operation, showCharacters: false, into: ascii)
+            return try SecretKeyStorage.make { bytes throws(ZMQError) in
+                try z85Decode(UnsafeBufferPointer(ascii), characters: curveKeyTextLength, into: bytes)
+            }
+        }
+    }
+
+    /// The secret key whose Z85 text libzmq wrote in `text` (40 characters and a NUL).
+    init(libzmqText text: UnsafeBufferPointer<CChar>) throws(ZMQError) {
+        storage = try SecretKeyStorage.make { bytes throws(ZMQError) in
+            try z85Decode(text, characters: curveKeyTextLength, into: bytes)
+        }
+    }
+
+    /// A copy of the key's 32 bytes: **the secret itself**, in an ordinary array that is
+    /// not wiped when it goes. Keep it out of logs; prefer ``withUnsafeBytes(_:)``.
+    public var bytes: [UInt8] {
+        withUnsafeBytes { Array($0) }
+    }
+
+    /// Calls `body` with the key's 32 bytes where the key keeps them, without copying
+    /// them: **the secret itself**.
+    ///
+    /// - Parameter body: A closure that reads the bytes; the buffer is valid only while
+    ///   it runs, and must not escape it.
+    /// - Returns: What `body` returns.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try storage.withUnsafeBytes(body)
     }
 
     /// The key as 40 characters of Z85 text: **the secret itself**, as it goes in a
-    /// key file or `ZMQ_CURVE_SECRETKEY`. Keep it out of logs.
+    /// key file, in a `String` that is not wiped when it goes. Keep it out of logs.
     ///
     /// The corresponding C function is `zmq_z85_encode`.
     public var z85: String {
         // 32 bytes are a multiple of 4: encoding cannot fail.
-        (try? Z85.encode(bytes)) ?? ""
+        withUnsafeBytes { bytes in (try? Z85.encode(bytes)) ?? "" }
     }
 
     /// The public key that belongs to this secret key.
@@ -146,11 +197,7 @@ public struct CurveSecretKey: Sendable, Equatable, CustomStringConvertible, Cust
     /// Whether two secret keys are the same, comparing all 32 bytes whatever the
     /// first difference.
     public static func == (lhs: CurveSecretKey, rhs: CurveSecretKey) -> Bool {
-        var difference: UInt8 = 0
-        for (left, right) in zip(lhs.bytes, rhs.bytes) {
-            difference |= left ^ right
-        }
-        return difference == 0 && lhs.bytes.count == rhs.bytes.count
+        lhs.withUnsafeBytes { left in rhs.withUnsafeBytes { right in secretsEqual(left, right) } }
     }
 }
 
@@ -178,18 +225,16 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible, Custom
     ///   CURVE.
     public static func generate() throws(ZMQError) -> CurveKeyPair {
         try requireCurve("zmq_curve_keypair")
-        // libzmq writes 40 characters and a NUL for each key: 41 bytes, not 40.
+        // libzmq writes 40 characters and a NUL for each key: 41 bytes, not 40. The
+        // secret's text exists only in a buffer that is wiped before it is freed.
         var publicText = [CChar](repeating: 0, count: 41)
-        var secretText = [CChar](repeating: 0, count: 41)
-        defer {
-            // Do not leave the secret's text behind in freed memory.
-            for index in secretText.indices { secretText[index] = 0 }
-        }
-        if zmq_curve_keypair(&publicText, &secretText) != 0 {
-            throw ZMQError.last("zmq_curve_keypair")
+        let secretKey = try withWipedCharacters(count: 41) { secretText throws(ZMQError) in
+            try publicText.withUnsafeMutableBufferPointer { publicText throws(ZMQError) in
+                try curveKeypair(publicText: publicText, secretText: secretText)
+            }
+            return try CurveSecretKey(libzmqText: UnsafeBufferPointer(secretText))
         }
         let publicKey = try CurvePublicKey(z85: keyText(publicText))
-        let secretKey = try CurveSecretKey(z85: keyText(secretText))
         return CurveKeyPair(publicKey: publicKey, secretKey: secretKey)
     }
 
@@ -222,9 +267,12 @@ public struct CurveKeyPair: Sendable, Equatable, CustomStringConvertible, Custom
 /// The length of a CURVE key in bytes.
 private let curveKeyLength = 32
 
-/// The 40 characters of Z85 that libzmq wrote in `buffer`, before its NUL.
+/// The length of a CURVE key's Z85 text.
+private let curveKeyTextLength = curveKeyLength / 4 * 5
+
+/// The 40 characters of Z85 that libzmq wrote in `buffer`, before its NUL: a public key.
 private func keyText(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix(curveKeyLength / 4 * 5).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    String(decoding: buffer.prefix(curveKeyTextLength).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 private func requireCurve(_ operation: String) throws(ZMQError) {
@@ -246,12 +294,11 @@ private func curveKeyBytes(_ bytes: some Sequence<UInt8>, type: String) throws(Z
     return bytes
 }
 
-private func curveKeyBytes(z85: some StringProtocol, type: String, secret: Bool) throws(ZMQError) -> [UInt8] {
+private func checkKeyTextLength(_ z85: some StringProtocol, operation: String) throws(ZMQError) {
     let length = z85.unicodeScalars.count
-    guard length == curveKeyLength / 4 * 5 else {
+    guard length == curveKeyTextLength else {
         throw ZMQError(
-            EINVAL, operation: "\(type)(z85:)", target: "\(length) characters",
-            reason: "a CURVE key in Z85 is \(curveKeyLength / 4 * 5) characters")
+            EINVAL, operation: operation, target: "\(length) characters",
+            reason: "a CURVE key in Z85 is \(curveKeyTextLength) characters")
     }
-    return try Z85.decode(z85, operation: "\(type)(z85:)", showCharacters: !secret)
 }

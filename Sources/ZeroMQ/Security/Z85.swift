@@ -1,5 +1,3 @@
-import CZeroMQ
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -69,7 +67,7 @@ public enum Z85 {
     ///   alphabet, when the length is not a multiple of 5, or when a group of 5
     ///   characters stands for a value above 0xFFFFFFFF (such as `"%%%%%"`).
     public static func decode(_ text: some StringProtocol) throws(ZMQError) -> [UInt8] {
-        try decode(text, operation: "zmq_z85_decode", showCharacters: true)
+        try decode(text, operation: "zmq_z85_decode")
     }
 }
 
@@ -91,79 +89,100 @@ extension Z85 {
                 EINVAL, operation: operation, target: "\(buffer.count) bytes",
                 reason: "Z85 encodes a multiple of 4 bytes, and \(buffer.count) is not one")
         }
-        guard let source = buffer.baseAddress, buffer.count > 0 else { return "" }
+        guard buffer.count > 0 else { return "" }
         let length = buffer.count / 4 * 5
         // libzmq writes a terminating NUL after the text: 5n/4 + 1 bytes.
-        var failed = false
+        var failure: ZMQError?
         let text = String(unsafeUninitializedCapacity: length + 1) { destination in
-            let written = destination.withMemoryRebound(to: CChar.self) { characters in
-                zmq_z85_encode(characters.baseAddress, source.assumingMemoryBound(to: UInt8.self), buffer.count)
-            }
-            if written == nil {
-                failed = true
+            do throws(ZMQError) {
+                try destination.withMemoryRebound(to: CChar.self) { characters throws(ZMQError) in
+                    try z85Encode(buffer, into: characters)
+                }
+            } catch {
+                failure = error
                 return 0
             }
             return length
         }
-        if failed { throw ZMQError.last("zmq_z85_encode", target: "\(buffer.count) bytes") }
+        if let failure { throw failure }
         return text
     }
 
     /// Checks `text` character by character, then decodes it with libzmq.
+    static func decode(_ text: some StringProtocol, operation: String) throws(ZMQError) -> [UInt8] {
+        // Room for every character, as ASCII, and a NUL.
+        var ascii = [CChar](repeating: 0, count: text.utf8.count + 1)
+        let length = try ascii.withUnsafeMutableBufferPointer { ascii throws(ZMQError) in
+            try check(text, operation: operation, showCharacters: true, into: ascii)
+        }
+        guard length % 5 == 0 else {
+            throw ZMQError(
+                EINVAL, operation: operation, target: "\(length) characters",
+                reason: "Z85 decodes a multiple of 5 characters, and \(length) is not one")
+        }
+        // libzmq rejects empty text (EINVAL); it decodes to nothing.
+        if length == 0 { return [] }
+        let count = length / 5 * 4
+        var failure: ZMQError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+            do throws(ZMQError) {
+                try ascii.withUnsafeBufferPointer { ascii throws(ZMQError) in
+                    try z85Decode(ascii, characters: length, into: UnsafeMutableRawBufferPointer(destination))
+                }
+                initialized = count
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Checks that `text` is Z85 (its alphabet, then the value of each complete group of
+    /// 5 characters), writing its characters as ASCII into `ascii`, followed by a NUL; its
+    /// length is the caller's to check.
     ///
-    /// - Parameter showCharacters: Whether an error may quote a bad character; false
-    ///   for secret keys, whose errors must not reveal any part of them.
-    static func decode(
-        _ text: some StringProtocol, operation: String, showCharacters: Bool
-    ) throws(ZMQError) -> [UInt8] {
-        // libzmq's decoder rejects characters outside the alphabet itself (with
-        // EINVAL and no reason), but stops at a NUL, so check here first and say which
-        // character is wrong and where.
-        var ascii: [CChar] = []
-        ascii.reserveCapacity(text.utf8.count + 1)
+    /// libzmq's decoder rejects all of these itself, with `EINVAL` and no reason, and
+    /// stops at a NUL: the checks here say what is wrong and where.
+    ///
+    /// - Parameters:
+    ///   - showCharacters: Whether an error may say which characters are wrong, and what
+    ///     a group stands for; false for secret keys, whose errors give the offset only.
+    ///   - ascii: Room for every character of `text` and a NUL.
+    /// - Returns: The number of characters.
+    static func check(
+        _ text: some StringProtocol, operation: String, showCharacters: Bool,
+        into ascii: UnsafeMutableBufferPointer<CChar>
+    ) throws(ZMQError) -> Int {
         var group: UInt64 = 0
-        for (offset, scalar) in text.unicodeScalars.enumerated() {
+        var length = 0
+        for scalar in text.unicodeScalars {
             let value = scalar.isASCII ? values[Int(scalar.value)] : 0xFF
             guard value != 0xFF else {
-                let character =
-                    showCharacters
-                    ? "the character \(quoted(scalar))"
-                    : "a character"
+                let character = showCharacters ? "the character \(quoted(scalar))" : "a character"
                 throw ZMQError(
                     EINVAL, operation: operation, target: "\(text.unicodeScalars.count) characters",
-                    reason: "\(character) at offset \(offset) is not in the Z85 alphabet")
+                    reason: "\(character) at offset \(length) is not in the Z85 alphabet")
             }
             group = group * 85 + UInt64(value)
-            if offset % 5 == 4 {
+            if length % 5 == 4 {
                 guard group <= 0xFFFF_FFFF else {
+                    // The group's value is five characters of the text: not for a secret.
+                    let meaning = showCharacters ? "\(group)" : "a value above 0xFFFFFFFF"
                     throw ZMQError(
                         EINVAL, operation: operation, target: "\(text.unicodeScalars.count) characters",
-                        reason: "the 5 characters at offset \(offset - 4) stand for \(group), "
+                        reason: "the 5 characters at offset \(length - 4) stand for \(meaning), "
                             + "more than the 4 bytes of a Z85 group can hold")
                 }
                 group = 0
             }
-            ascii.append(CChar(bitPattern: UInt8(scalar.value)))
+            precondition(length < ascii.count - 1, "room for the text and its NUL")
+            ascii[length] = CChar(bitPattern: UInt8(scalar.value))
+            length += 1
         }
-        guard ascii.count % 5 == 0 else {
-            throw ZMQError(
-                EINVAL, operation: operation, target: "\(ascii.count) characters",
-                reason: "Z85 decodes a multiple of 5 characters, and \(ascii.count) is not one")
-        }
-        // libzmq rejects empty text (EINVAL); it decodes to nothing.
-        if ascii.isEmpty { return [] }
-        ascii.append(0)
-        let count = ascii.count / 5 * 4
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
-            // libzmq writes exactly 4n/5 bytes, with no terminator.
-            failed = zmq_z85_decode(destination.baseAddress, ascii) == nil
-            initialized = failed ? 0 : count
-        }
-        if failed {
-            throw ZMQError.last("zmq_z85_decode", target: "\(ascii.count - 1) characters")
-        }
-        return bytes
+        ascii[length] = 0
+        return length
     }
 
     private static func quoted(_ scalar: Unicode.Scalar) -> String {

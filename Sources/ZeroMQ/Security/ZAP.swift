@@ -149,9 +149,11 @@ public enum ZAPCurvePolicy: Sendable, Hashable {
     /// A certificate is a file in czmq's format (ZPL, as `zcert_save_public` writes it and
     /// pyzmq's `zmq.auth.create_certificates` too): a `curve` section with a
     /// `public-key = "<40 characters of Z85>"` line. Every regular file whose name does not
-    /// start with a dot is read; files without a `curve` section's public key are
-    /// skipped. To pick up new certificates, read the directory again and
-    /// ``Authenticator/setPolicy(_:forDomain:)``.
+    /// start with a dot is read, except secret certificates, whose names end in `_secret`
+    /// (as czmq's `zcertstore` skips them); files without a `curve` section's public key
+    /// are skipped. A file is read into a buffer that is wiped afterwards, and only its
+    /// public key becomes a `String`. To pick up new certificates, read the directory
+    /// again and ``Authenticator/setPolicy(_:forDomain:)``.
     ///
     /// - Throws: the `opendir` or `open` error for a directory or file that cannot be
     ///   read; ``ZMQError/invalidArgument`` naming the file whose public key is not
@@ -179,6 +181,11 @@ public struct ZAPPolicy: Sendable {
     /// The peer addresses refused, when ``allowedAddresses`` is empty.
     public var deniedAddresses: Set<String>
     /// PLAIN passwords by user name; `nil` leaves PLAIN to ``handler``.
+    ///
+    /// A password matches when the client sent exactly its UTF-8 bytes (no Unicode
+    /// normalisation), and the comparison takes a time that depends on the length of
+    /// what the client sent only: not on where the first difference is, nor on the
+    /// stored password's length.
     public var plainPasswords: [String: String]?
     /// The CURVE clients accepted; `nil` leaves CURVE to ``handler``.
     public var curve: ZAPCurvePolicy?
@@ -214,10 +221,10 @@ public struct ZAPPolicy: Sendable {
             return .allow()
         case .plain:
             guard let plainPasswords else { break }
-            guard let username = request.username, let password = request.password else {
-                return .internalError("Malformed PLAIN credentials")
-            }
-            guard let expected = plainPasswords[username], expected == password else {
+            guard let username = request.username else { return .internalError("Malformed PLAIN credentials") }
+            // An unknown user is compared with an empty password, so that it takes as long.
+            let expected = plainPasswords[username]
+            guard plainPassword(request.credentials[1], matches: expected ?? ""), expected != nil else {
                 return .deny("Invalid user name or password")
             }
             return .allow(userID: username)
@@ -234,5 +241,14 @@ public struct ZAPPolicy: Sendable {
             break
         }
         return handler?(request) ?? .deny("\(request.mechanism) is not configured")
+    }
+}
+
+/// Whether the PLAIN password a client sent is `expected`'s UTF-8 bytes, compared in
+/// constant time (``secretsEqual(_:_:)``).
+private func plainPassword(_ given: [UInt8], matches expected: String) -> Bool {
+    var expected = expected
+    return expected.withUTF8 { expected in
+        given.withUnsafeBytes { given in secretsEqual(given, UnsafeRawBufferPointer(expected)) }
     }
 }

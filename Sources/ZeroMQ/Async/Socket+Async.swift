@@ -78,16 +78,11 @@ extension Socket {
         // trying again: it processed every command (Docs/Async.md, "Parking at once").
         var parkAtOnce = triedAlone && direction == .receive && readiness.reactor.isCurrentThread
         while true {
-            if !parkAtOnce, readiness.isHead(waiter), let result = try attemptAsHead(direction, attempt) {
+            if !parkAtOnce, readiness.isHead(waiter), let result = try attemptAsHead(waiter, attempt) {
                 return result
             }
             parkAtOnce = false
-            let wake = await withTaskCancellationHandler {
-                await readiness.park(waiter)
-            } onCancel: {
-                readiness.wake(waiter, .cancelled)
-            }
-            switch wake {
+            switch await readiness.park(waiter) {
             case .ready:
                 continue
             case .timedOut:
@@ -113,7 +108,7 @@ extension Socket {
     ///
     /// - Returns: The result, or `nil` when the head must park.
     private func attemptAsHead<Result>(
-        _ direction: SocketReadiness.Direction, _ attempt: () throws(ZMQError) -> sending Result?
+        _ head: SocketReadiness.Waiter, _ attempt: () throws(ZMQError) -> sending Result?
     ) throws(ZMQError) -> sending Result? {
         // The rule is for parked tasks: this one runs, and the boundary's own
         // application of it inside `attempt` would read ZMQ_EVENTS a second time.
@@ -121,14 +116,16 @@ extension Socket {
         asyncWaiters = 0
         defer { asyncWaiters = others + 1 }
         if let result = try attempt() {
-            if others > 0 { _ = readEventsWakingWaiters() }
+            if others > 0 { _ = readEventsWakingWaiters(running: head) }
             return result
         }
-        guard direction == .send || others > 0 else { return nil }
-        if let events = readEventsWakingWaiters(), events & direction.pollFlag == 0 { return nil }
+        guard head.direction == .send || others > 0 else { return nil }
+        if let events = readEventsWakingWaiters(running: head), events & head.direction.pollFlag == 0 {
+            return nil
+        }
         // Ready, or the events could not be read: the attempt says which.
         let result = try attempt()
-        if result != nil && others > 0 { _ = readEventsWakingWaiters() }
+        if result != nil && others > 0 { _ = readEventsWakingWaiters(running: head) }
         return result
     }
 

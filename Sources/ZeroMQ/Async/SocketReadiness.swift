@@ -149,7 +149,8 @@ final class SocketReadiness: @unchecked Sendable {
     }
 
     /// Removes `waiter` from its queue; if it was the head, wakes the next one, which
-    /// is now the head and must try for itself.
+    /// is now the head and must try for itself (parked or on its way to park: the wake
+    /// is kept for it).
     func leave(_ waiter: Waiter) {
         let next: UnsafeContinuation<Wake, Never>? = state.withLock { state in
             var queue = state[waiter.direction]
@@ -157,14 +158,25 @@ final class SocketReadiness: @unchecked Sendable {
             queue.remove(at: index)
             state[waiter.direction] = queue
             guard index == 0, let head = queue.first else { return nil }
-            return Self.wakeIfParked(head)
+            return Self.wake(head, .ready)
         }
         next?.resume(returning: .ready)
     }
 
     /// Suspends the calling task until `waiter` is woken, unless a wake is already
-    /// pending, and returns why.
+    /// pending, and returns why; cancelling the task wakes it with ``Wake/cancelled``.
+    ///
+    /// It runs in the caller's isolation (`isolation`), with no hop: a hop would let
+    /// other jobs of the caller's actor run before the waiter is parked.
     func park(_ waiter: Waiter, isolation: isolated (any Actor)? = #isolation) async -> Wake {
+        await withTaskCancellationHandler {
+            await suspend(waiter, isolation: isolation)
+        } onCancel: {
+            wake(waiter, .cancelled)
+        }
+    }
+
+    private func suspend(_ waiter: Waiter, isolation: isolated (any Actor)?) async -> Wake {
         await withUnsafeContinuation(isolation: isolation) { continuation in
             let now: Wake? = state.withLock { state in
                 if state.closed { return .closed }
@@ -197,14 +209,6 @@ final class SocketReadiness: @unchecked Sendable {
         }
         waiter.pending = max(waiter.pending ?? reason, reason)
         return nil
-    }
-
-    /// Under the lock: takes `waiter`'s continuation if it is parked. A waiter that is
-    /// not parked is running, in the socket's own isolation, and tries the operation
-    /// anyway: nothing is recorded for it.
-    private static func wakeIfParked(_ waiter: Waiter) -> UnsafeContinuation<Wake, Never>? {
-        defer { waiter.continuation = nil }
-        return waiter.continuation
     }
 
     /// The queue's timer for `direction` fired: wakes, with ``Wake/timedOut``, the
@@ -261,13 +265,15 @@ final class SocketReadiness: @unchecked Sendable {
         sender?.resume(returning: .ready)
     }
 
-    /// After an operation on the socket, in the socket's isolation: wakes the parked
-    /// head of each queue whose direction `ZMQ_EVENTS` shows ready.
-    func notify(pollIn: Bool, pollOut: Bool) {
+    /// The wake-up rule, after a call on the socket, in the socket's isolation: wakes
+    /// the head of each queue whose direction `ZMQ_EVENTS` shows ready, except
+    /// `running`, the head that made the call and decides for itself. A head that is
+    /// not parked (resumed, or on its way to park) keeps the wake for its next park.
+    func notify(pollIn: Bool, pollOut: Bool, running: Waiter? = nil) {
         let (receiver, sender) = state.withLock { state in
             (
-                pollIn ? state.receivers.first.flatMap(Self.wakeIfParked) : nil,
-                pollOut ? state.senders.first.flatMap(Self.wakeIfParked) : nil
+                pollIn ? state.receivers.first.flatMap { $0 === running ? nil : Self.wake($0, .ready) } : nil,
+                pollOut ? state.senders.first.flatMap { $0 === running ? nil : Self.wake($0, .ready) } : nil
             )
         }
         receiver?.resume(returning: .ready)

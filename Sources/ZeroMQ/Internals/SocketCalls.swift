@@ -65,13 +65,16 @@ extension Socket {
     /// of `ZMQ_EVENTS` is itself a call that drains the edge, so its result is never
     /// kept from the waiters.
     ///
+    /// - Parameter running: The head of a queue that reads the events for itself, which
+    ///   is not woken.
     /// - Returns: The events, or `nil` when they cannot be read (the socket is closed or
-    ///   its context shut down); then every parked head is woken, to find out why.
-    func readEventsWakingWaiters() -> Int32? {
+    ///   its context shut down); then every head is woken, to find out why.
+    func readEventsWakingWaiters(running: SocketReadiness.Waiter? = nil) -> Int32? {
         let events = handle.flatMap { SocketCalls($0).events() }
         if let readiness {
             let shown = events ?? Int32(ZMQ_POLLIN | ZMQ_POLLOUT)
-            readiness.notify(pollIn: shown & Int32(ZMQ_POLLIN) != 0, pollOut: shown & Int32(ZMQ_POLLOUT) != 0)
+            readiness.notify(
+                pollIn: shown & Int32(ZMQ_POLLIN) != 0, pollOut: shown & Int32(ZMQ_POLLOUT) != 0, running: running)
         }
         return events
     }

@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build demo test user-programs sanitize docs bench bench-instructions clean
+.PHONY: all deps build demo test user-programs sanitize docs bench bench-instructions bench-syscalls clean
 
 all: build
 
@@ -54,6 +54,12 @@ bench: deps
 bench-instructions:
 	@bash scripts/ensure-deps.sh valgrind
 	@bash scripts/bench-instructions.sh
+
+## System calls per round trip, lat inproc 1 byte: C, Swift, Swift async (strace -f -c,
+## and perf's tracepoints when perf is installed; about two minutes).
+bench-syscalls:
+	@bash scripts/ensure-deps.sh strace
+	@bash scripts/bench-syscalls.sh
 
 clean:
 	rm -rf .build

@@ -63,7 +63,7 @@ check-instructions:
 	@bash scripts/check-instructions.sh
 
 ## System calls per round trip, lat inproc 1 byte: C, Swift, Swift async (strace -f -c,
-## and perf's tracepoints when perf is installed; about two minutes).
+## and perf's tracepoints when perf is installed; about three minutes).
 bench-syscalls:
 	@bash scripts/ensure-deps.sh strace
 	@bash scripts/bench-syscalls.sh

@@ -39,13 +39,14 @@
 # taskset; empty: unpinned), BENCH_SC_ONLY= (a regular expression over the variant
 # names), BENCH_SC_STACKS= (a number of round trips: also attribute each system call
 # of the 'swift async' variant to the libzmq call and the Swift function that made it,
-# with `strace -f -k`, about 70 ms a round trip), SWIFT=swift.
-# The raw counter outputs are kept in .build-bench/syscalls/.
+# with `strace -f -k`, about 70 ms a round trip), BENCH_SCRATCH=.build-bench (where
+# the release build goes), SWIFT=swift. The raw counter outputs are kept in
+# $BENCH_SCRATCH/syscalls/.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
-SCRATCH=.build-bench
+SCRATCH=${BENCH_SCRATCH:-.build-bench}
 TOOLS=${BENCH_SC_TOOLS:-strace perf}
 RUNS=${BENCH_SC_RUNS:-3}
 WARMUP=${BENCH_SC_WARMUP:-1000}

@@ -6,7 +6,8 @@ SWIFT ?= swift
 # Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build demo test user-programs sanitize docs bench bench-instructions clean
+.PHONY: all deps build demo test user-programs sanitize docs bench bench-instructions check-instructions \
+	bench-syscalls clean
 
 all: build
 
@@ -54,6 +55,18 @@ bench: deps
 bench-instructions:
 	@bash scripts/ensure-deps.sh valgrind
 	@bash scripts/bench-instructions.sh
+
+## The CI gate: fails when Swift's instructions per message (thr, DynamicSocket, poll)
+## exceed 1.05 of the reference (about a minute, plus the release build).
+check-instructions:
+	@bash scripts/ensure-deps.sh valgrind
+	@bash scripts/check-instructions.sh
+
+## System calls per round trip, lat inproc 1 byte: C, Swift, Swift async (strace -f -c,
+## and perf's tracepoints when perf is installed; about three minutes).
+bench-syscalls:
+	@bash scripts/ensure-deps.sh strace
+	@bash scripts/bench-syscalls.sh
 
 clean:
 	rm -rf .build

@@ -82,6 +82,12 @@ public final class Poller<Token: Hashable> {
     @exclusivity(unchecked)
     var socketCount: Int
 
+    /// `socketsClosed` when `poll` last found every socket open: until another socket
+    /// is closed anywhere, none of this poller's can have been.
+    @usableFromInline
+    @exclusivity(unchecked)
+    var checkedCloses: UInt
+
     /// Where each token's item is in `items`.
     var indices: [Token: Int]
 
@@ -116,6 +122,7 @@ public final class Poller<Token: Hashable> {
         entries = []
         entries.reserveCapacity(capacity)
         socketCount = 0
+        checkedCloses = .max
         indices = [:]
         generation = 0
         readyCount = 0
@@ -370,8 +377,12 @@ extension Poller {
     public func poll(timeout: Timeout = .infinite) throws(ZMQError) -> ReadyItems {
         generation &+= 1
         if socketCount > 0 {
-            for index in 0..<itemCount where entries[index].socket?.pollHandle == nil && items[index].socket != nil {
-                throw closedSocket(at: index)
+            // A load and a compare, instead of a dynamic call (and a retain and a release)
+            // per socket: about 3,300 instructions a poll of 16 sockets.
+            let closes = socketsClosed.load(ordering: .acquiring)
+            if _slowPath(closes != checkedCloses) {
+                try checkSocketsOpen()
+                checkedCloses = closes
             }
         }
         let milliseconds = timeout.milliseconds
@@ -443,6 +454,15 @@ extension Poller {
         }
         readyCount = 0
         return ReadyItems(poller: self, generation: generation, count: 0)
+    }
+
+    /// Throws for the first socket of the poller that is closed.
+    @usableFromInline
+    @inline(never)
+    func checkSocketsOpen() throws(ZMQError) {
+        for index in 0..<itemCount where entries[index].socket?.pollHandle == nil && items[index].socket != nil {
+            throw closedSocket(at: index)
+        }
     }
 
     /// The error for polling a socket that was closed while in the poller.

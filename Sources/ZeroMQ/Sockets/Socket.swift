@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -57,8 +58,14 @@ public final class Socket<Kind: SocketTypeProtocol> {
     /// A `zmq_msg_t` owned by the socket and reused by operations that need a message
     /// for the duration of one call (receiving into an array, sending a shared
     /// message), so that they allocate nothing. Always left initialised.
+    ///
+    /// `tryReceive(into:)` swaps it with the storage of the message it fills, so it
+    /// may hold that message's previous frame until the next receive into it (libzmq
+    /// closes a message's old content first thing when it receives into it).
+    /// Exempt from dynamic exclusivity checks for the same reason as `handle`.
     @usableFromInline
-    let scratch: MessageStorage
+    @exclusivity(unchecked)
+    var scratch: MessageStorage
 
     /// The context the socket belongs to; the socket keeps it alive.
     public let context: Context
@@ -128,6 +135,7 @@ public final class Socket<Kind: SocketTypeProtocol> {
     public func close() {
         if let handle {
             self.handle = nil
+            socketsClosed.add(1, ordering: .releasing)
             context.closeSocket(handle)
         }
     }
@@ -193,8 +201,15 @@ extension Socket: SocketHandleOwner {
     /// operations throw ``ZMQError/notSocket``.
     func forgetHandle() {
         handle = nil
+        socketsClosed.add(1, ordering: .releasing)
     }
 }
+
+/// How many sockets have been closed in the process (``Socket/close()``, or
+/// ``Context/close(linger:)``), so that a ``Poller`` looks for closed sockets among its
+/// items only after one was closed, instead of on every poll.
+@usableFromInline
+let socketsClosed = Atomic<UInt>(0)
 
 extension Socket: CustomStringConvertible {
     public var description: String {

@@ -121,11 +121,100 @@ actor ReactorPipeline {
         try push.trySendOrFail(second)
     }
 
+    /// Queues two messages for the PULL, then starts a task that receives through the
+    /// actor. Its job runs after this one, and before the reactor looks at the PULL's
+    /// descriptor: its call reaches the actor in the same pass of the reactor as the
+    /// parked receive, woken by the edge, and joins the queue behind it.
+    func sendTwoAndReceiveAgain(timeout: Timeout) throws -> Task<String, any Error> {
+        try push.trySendOrFail("first")
+        try push.trySendOrFail("second")
+        return Task(executorPreference: Reactor.shared) { try await self.receive(timeout: timeout) }
+    }
+
     /// What a timed-out receive left in the socket, for the failure message.
     func leftOver() -> String {
         let events = (try? pull.option(.events)).map { "\($0)" } ?? "unreadable"
         let message = (try? pull.tryReceiveString()).flatMap { $0 } ?? "none"
         return "afterwards ZMQ_EVENTS is \(events) and the next message is \(message)"
+    }
+}
+
+/// A PULL shared by tasks that loop on ``receiveNext(timeout:)``, through an actor on
+/// the reactor, the way Docs/Async.md shares a socket.
+actor ReactorSharedPull {
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        Reactor.shared.serialExecutor.asUnownedSerialExecutor()
+    }
+
+    let pull: PullSocket
+    /// The numbers received, in the order they were received.
+    private(set) var received: [Int] = []
+    /// How many numbers have arrived, readable from any thread.
+    let progress = Counter()
+    /// The first wait that timed out, and what the socket held afterwards.
+    private(set) var stall: String?
+
+    init(_ pull: sending PullSocket) {
+        self.pull = pull
+    }
+
+    /// Receives the next number; a timeout is recorded in ``stall`` and rethrown.
+    func receiveNext(timeout: Timeout) async throws {
+        let text: String
+        do {
+            text = try await pull.receiveString(timeout: timeout)
+        } catch let error as ZMQError where error == .again {
+            if stall == nil {
+                let events = (try? pull.option(.events)).map { "\($0)" } ?? "unreadable"
+                stall = "\(error) after \(received.count) numbers; afterwards ZMQ_EVENTS is \(events)"
+            }
+            throw error
+        }
+        received.append(Int(text) ?? -1)
+        progress.increment()
+    }
+}
+
+/// A PULL socket and its monitor, owned by an actor on the reactor.
+actor MonitoredPull {
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        Reactor.shared.serialExecutor.asUnownedSerialExecutor()
+    }
+
+    let pull: PullSocket
+    let monitor: Monitor
+
+    init(_ context: Context) throws {
+        pull = try PullSocket(context)
+        monitor = try pull.monitor(.listening)
+    }
+
+    func nextEvent(timeout: Timeout) async throws -> MonitorEvent? {
+        try await monitor.next(timeout: timeout)
+    }
+
+    func tryNextEvent() throws -> MonitorEvent? {
+        try monitor.tryNext()
+    }
+
+    /// Binds twice, which makes libzmq send two `listening` events from this thread,
+    /// then reads one event synchronously.
+    func bindTwiceAndReadOne() throws -> MonitorEvent? {
+        try pull.bind(Transport.tcp.bindEndpoint())
+        try pull.bind(Transport.tcp.bindEndpoint())
+        return try monitor.next(timeout: .zero)
+    }
+
+    /// Starts, in this order, a task that awaits an event and a task that makes two
+    /// events and reads one synchronously: their calls reach the actor in one pass of
+    /// the reactor, the await first.
+    func startAwaitAndSynchronousRead(timeout: Timeout) -> (
+        waiting: Task<MonitorEvent?, any Error>, reading: Task<MonitorEvent?, any Error>
+    ) {
+        (
+            Task(executorPreference: Reactor.shared) { try await self.nextEvent(timeout: timeout) },
+            Task(executorPreference: Reactor.shared) { try await self.bindTwiceAndReadOne() }
+        )
     }
 }
 
@@ -143,6 +232,11 @@ func waitForSignal<Kind>(_ socket: Socket<Kind>) throws {
     guard poll(&item, 1, 5000) == 1 else {
         throw TestFailure("\(socket.kind.name)'s ZMQ_FD was not signalled within 5 s")
     }
+}
+
+private func isListening(_ event: MonitorEvent?) -> Bool {
+    if case .listening = event?.kind { return true }
+    return false
 }
 
 // MARK: - Tests
@@ -167,6 +261,106 @@ struct AsyncWakeUpTests {
             #expect(try await owner.receive(timeout: wakeUpDetector) == "second")
         } catch let error as ZMQError where error == .again {
             Issue.record("\(error), with the messages queued: \(await owner.leftOver())")
+        }
+    }
+
+    @Test("a receive that joins while the one ahead of it is being woken gets the next message")
+    func joinWhileTheHeadIsWoken() async throws {
+        let context = try makeContext()
+        let owner = try ReactorPipeline(context, over: .inproc)
+        try await owner.prepare(for: .events)
+        let entered = Counter()
+        let first = Task(executorPreference: Reactor.shared) {
+            try await owner.receive(counting: entered, timeout: wakeUpDetector)
+        }
+        #expect(await eventually { entered.value == 1 })
+        let second = try await owner.sendTwoAndReceiveAgain(timeout: wakeUpDetector)
+        do {
+            #expect(try await first.value == "first")
+            #expect(try await second.value == "second")
+        } catch let error as ZMQError where error == .again {
+            Issue.record("\(error), with the messages queued: \(await owner.leftOver())")
+        }
+    }
+
+    // The issue saw this stall at a high-water mark of 100 too; at 10 the queue runs dry
+    // and refills far more often, each time a chance, and it stalls within a second.
+    @Test(
+        "two tasks looping on receive through an actor on the reactor, high-water mark 10: no stall",
+        arguments: Transport.allCases)
+    func twoReceiversAtTheHighWaterMark(transport: Transport) async throws {
+        let context = try makeContext()
+        let pull = try PullSocket(context)
+        try pull.setOption(.receiveHighWaterMark, 10)
+        let push = try PushSocket(context)
+        try push.setOption(.sendHighWaterMark, 10)
+        try push.setOption(.sendTimeout, asyncTestTimeout)
+        try push.connect(try pull.bind(transport.bindEndpoint()))
+        let owner = ReactorSharedPull(pull)
+        let progress = owner.progress
+        let sent = Counter()
+        let doneSending = Counter()
+        let release = Counter()
+        // Numbers for two seconds, at most a thousand ahead of the receivers (over tcp
+        // and ipc the kernel's buffers take far more, which the receivers would then
+        // drain for seconds); then the PUSH stays open until the test is done with it
+        // (over ipc, libzmq 4.3.4 drops what a full receiving pipe has not taken yet
+        // when the sender closes). Shutting the context down ends a send that blocks
+        // at the high-water mark.
+        let producer = TestThread(moving: {
+            let end = ContinuousClock.now + .seconds(2)
+            var number = 0
+            while ContinuousClock.now < end, (try? push.send("\(number)")) != nil {
+                number += 1
+                sent.increment()
+                if number - progress.value > 1000 {
+                    _ = waitUntil(timeout: .seconds(60)) { number - progress.value <= 1000 || release.value > 0 }
+                    if release.value > 0 { break }
+                }
+            }
+            doneSending.increment()
+            _ = waitUntil(timeout: .seconds(60)) { release.value > 0 }
+        })
+        let stalled = Counter()
+        let receivers = (0..<2).map { _ in
+            Task(executorPreference: Reactor.shared) {
+                do {
+                    while true { try await owner.receiveNext(timeout: wakeUpDetector) }
+                } catch is CancellationError {
+                } catch {
+                    stalled.increment()
+                }
+            }
+        }
+        let finished = await eventually {
+            stalled.value > 0 || (doneSending.value > 0 && progress.value == sent.value)
+        }
+        let total = sent.value
+        release.increment()
+        for receiver in receivers { receiver.cancel() }
+        for receiver in receivers { await receiver.value }
+        context.shutdown()
+        #expect(await producer.joined(timeout: .seconds(10)))
+        if let stall = await owner.stall {
+            Issue.record("a receive stalled: \(stall); \(total) numbers sent")
+        }
+        #expect(finished)
+        #expect(await owner.received == Array(0..<total))
+    }
+
+    @Test("a monitor's awaited next() is woken when the same actor reads an event synchronously")
+    func monitorAwaitBesideSynchronousNext() async throws {
+        let context = try makeContext()
+        let owner = try MonitoredPull(context)
+        let (waiting, reading) = await owner.startAwaitAndSynchronousRead(timeout: wakeUpDetector)
+        let read = try await reading.value
+        #expect(isListening(read), "\(String(describing: read))")
+        do {
+            let awaited = try await waiting.value
+            #expect(isListening(awaited), "\(String(describing: awaited))")
+        } catch let error as ZMQError where error == .again {
+            let left = try await owner.tryNextEvent()
+            Issue.record("\(error), with an event queued: \(String(describing: left))")
         }
     }
 }

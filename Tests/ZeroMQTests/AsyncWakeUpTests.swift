@@ -175,6 +175,55 @@ actor ReactorSharedPull {
     }
 }
 
+/// A DEALER owned by an actor on the reactor, with one call that waits to send while
+/// another loops on receive.
+actor ReactorDealer {
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        Reactor.shared.serialExecutor.asUnownedSerialExecutor()
+    }
+
+    let dealer: DealerSocket
+    /// How many messages the receive loop has received, readable from any thread.
+    let progress = Counter()
+    /// Set when a receive times out, readable from any thread.
+    let stalled = Counter()
+    /// The receive that timed out, and what the socket held afterwards.
+    private(set) var stall: String?
+
+    init(_ dealer: sending DealerSocket) {
+        self.dealer = dealer
+    }
+
+    func send(_ string: String, timeout: Timeout) async throws {
+        try await dealer.send(string, timeout: timeout)
+    }
+
+    /// Queues messages without waiting until the DEALER refuses one and `ZMQ_EVENTS`
+    /// (which processes what the peer has sent meanwhile) agrees; returns how many.
+    func fill() throws -> Int {
+        var count = 0
+        repeat {
+            while try dealer.trySend("filler") { count += 1 }
+        } while try dealer.option(.events).contains(.writable)
+        return count
+    }
+
+    /// Receives until cancelled; a timeout is recorded in ``stall`` and rethrown.
+    func receiveLoop(timeout: Timeout) async throws {
+        while true {
+            do {
+                _ = try await dealer.receiveString(timeout: timeout)
+            } catch let error as ZMQError where error == .again {
+                let events = (try? dealer.option(.events)).map { "\($0)" } ?? "unreadable"
+                stall = "\(error) after \(progress.value) messages; afterwards ZMQ_EVENTS is \(events)"
+                stalled.increment()
+                throw error
+            }
+            progress.increment()
+        }
+    }
+}
+
 /// A PULL socket and its monitor, owned by an actor on the reactor.
 actor MonitoredPull {
     nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -346,6 +395,70 @@ struct AsyncWakeUpTests {
         }
         #expect(finished)
         #expect(await owner.received == Array(0..<total))
+    }
+
+    @Test("a DEALER that waits to send while it loops on receive gets every message")
+    func receiveBesideAWaitingSend() async throws {
+        let context = try makeContext()
+        let router = try RouterSocket.bounded(context, timeout: asyncTestTimeout)
+        try router.setOption(.receiveHighWaterMark, 1)
+        let dealer = try DealerSocket(context)
+        try dealer.setOption(.sendHighWaterMark, 1)
+        try dealer.setOption(.routingID, Array("dealer".utf8))
+        try dealer.connect(try router.bind(Transport.inproc.bindEndpoint()))
+        let owner = ReactorDealer(dealer)
+        // The ROUTER learns the DEALER's routing id, then never reads again: the
+        // DEALER's queue fills, and a send waits for good, woken (and failing again) by
+        // every edge of the socket.
+        try await owner.send("hello", timeout: asyncTestTimeout)
+        #expect(try await router.receiveMultipart().map(\.string) == ["dealer", "hello"])
+        #expect(try await owner.fill() > 0)
+        let sending = Task(executorPreference: Reactor.shared) {
+            try await owner.send("never", timeout: asyncTestTimeout)
+        }
+        let receiving = Task(executorPreference: Reactor.shared) {
+            try await owner.receiveLoop(timeout: wakeUpDetector)
+        }
+        // For two seconds, one message at a time, each a random 0 to 4 µs after the
+        // DEALER took the one before: each has a chance to be announced while the failed
+        // send reads ZMQ_EVENTS, once to wake the receive and once for itself. One that
+        // comes between the two reads is taken by the second, which looks only at the
+        // send's direction.
+        let progress = owner.progress
+        let sent = Counter()
+        let doneSending = Counter()
+        let release = Counter()
+        let routerThread = TestThread(moving: {
+            var random = SplitMix64(state: UInt64(uniqueNumber()))
+            let end = ContinuousClock.now + .seconds(2)
+            while ContinuousClock.now < end {
+                // Spins: a millisecond's sleep would leave the DEALER idle.
+                let limit = ContinuousClock.now + .seconds(10)
+                while progress.value != sent.value && release.value == 0 && ContinuousClock.now < limit {}
+                guard progress.value == sent.value, release.value == 0 else { break }
+                let pause = ContinuousClock.now + .nanoseconds(Int(random.next() % 4_000))
+                while ContinuousClock.now < pause {}
+                guard (try? router.sendMultipart(["dealer", "\(sent.value)"])) != nil else { break }
+                sent.increment()
+            }
+            doneSending.increment()
+            _ = waitUntil(timeout: .seconds(60)) { release.value > 0 }
+        })
+        let stalled = owner.stalled
+        let finished = await eventually {
+            stalled.value > 0 || (doneSending.value > 0 && progress.value == sent.value)
+        }
+        release.increment()
+        sending.cancel()
+        receiving.cancel()
+        // The send waited all along: its cancellation ends it.
+        await #expect(throws: CancellationError.self) { try await sending.value }
+        _ = await receiving.result
+        #expect(await routerThread.joined(timeout: .seconds(15)))
+        if let stall = await owner.stall {
+            Issue.record("the receive stalled: \(stall); \(sent.value) messages sent")
+        }
+        #expect(finished)
     }
 
     @Test("a monitor's awaited next() is woken when the same actor reads an event synchronously")

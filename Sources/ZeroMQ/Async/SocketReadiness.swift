@@ -46,9 +46,12 @@ final class SocketReadiness: @unchecked Sendable {
         // @unchecked Sendable: the mutable fields are read and written only under the
         // lock of the readiness that the waiter is queued in.
         let direction: Direction
+        // Exempt from dynamic exclusivity checks: only accessed under the lock.
         /// The parked task, while it is parked.
+        @exclusivity(unchecked)
         fileprivate var continuation: UnsafeContinuation<Wake, Never>?
         /// A wake that came while the task was not parked.
+        @exclusivity(unchecked)
         fileprivate var pending: Wake?
         /// When the wait times out, in ``Reactor/now()`` nanoseconds; `UInt64.max`
         /// for never.
@@ -93,10 +96,12 @@ final class SocketReadiness: @unchecked Sendable {
         var sendTimer: QueueTimer?
         var timerGeneration: UInt64 = 0
 
+        /// The queue of `direction`, changed in place (a get and a set would copy the
+        /// array, and appending to the copy would allocate a new one on every wait).
         subscript(direction: Direction) -> [Waiter] {
             get { direction == .receive ? receivers : senders }
-            set {
-                if direction == .receive { receivers = newValue } else { senders = newValue }
+            _modify {
+                if direction == .receive { yield &receivers } else { yield &senders }
             }
         }
 
@@ -153,11 +158,9 @@ final class SocketReadiness: @unchecked Sendable {
     /// is kept for it).
     func leave(_ waiter: Waiter) {
         let next: UnsafeContinuation<Wake, Never>? = state.withLock { state in
-            var queue = state[waiter.direction]
-            guard let index = queue.firstIndex(where: { $0 === waiter }) else { return nil }
-            queue.remove(at: index)
-            state[waiter.direction] = queue
-            guard index == 0, let head = queue.first else { return nil }
+            guard let index = state[waiter.direction].firstIndex(where: { $0 === waiter }) else { return nil }
+            state[waiter.direction].remove(at: index)
+            guard index == 0, let head = state[waiter.direction].first else { return nil }
             return Self.wake(head, .ready)
         }
         next?.resume(returning: .ready)

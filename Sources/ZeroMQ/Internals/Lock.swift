@@ -16,6 +16,9 @@ import Darwin
 final class Locked<Value: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: `value` is only read or written inside `withLock`, under
     // `mutex`, and `Value` is itself Sendable.
+    // Exempt from dynamic exclusivity checks (a runtime call on every access): the
+    // mutex already makes every access exclusive.
+    @exclusivity(unchecked)
     private var value: Value
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 

@@ -75,13 +75,19 @@ public final class Context: @unchecked Sendable {
     /// - Throws: ``ZMQError/tooManyOpenFiles`` when the process has no descriptors left.
     ///
     /// The corresponding C function is `zmq_ctx_new`.
-    public init(defaultLinger: Timeout = .seconds(1)) throws(ZMQError) {
+    public convenience init(defaultLinger: Timeout = .seconds(1)) throws(ZMQError) {
+        try self.init(defaultLinger: defaultLinger, closedAtExit: true)
+    }
+
+    /// Creates a context that the exit handler closes at exit, or, for the library's own
+    /// (the control pairs' context), leaves alone.
+    init(defaultLinger: Timeout, closedAtExit: Bool) throws(ZMQError) {
         guard let handle = zmq_ctx_new() else {
             throw ZMQError.last("zmq_ctx_new")
         }
         self.handle = handle
         self.defaultLinger = defaultLinger
-        ExitHandler.register(self)
+        if closedAtExit { ExitHandler.register(self) }
     }
 
     deinit {
@@ -97,9 +103,11 @@ public final class Context: @unchecked Sendable {
             // would stall every task waiting on any socket. Terminate on a thread of its
             // own instead (the last task that used the context ended on the reactor).
             let handle = ContextHandle(raw: handle)
-            if let thread = try? startThread({ Context.terminate(handle.raw) }) {
-                pthread_detach(thread)
+            do {
+                try ManagedThread.startDetached(name: "context terminator") { Context.terminate(handle.raw) }
                 return
+            } catch {
+                // No thread to be had: terminate here after all.
             }
         }
         terminateHandle()
@@ -320,12 +328,19 @@ extension Context {
     /// monitor). The hook runs at most once, on the thread that closes the context.
     ///
     /// - Returns: A token for ``removeCloseHook(_:)``.
-    func addCloseHook(_ hook: @escaping @Sendable () -> Void) -> Int {
-        state.withLock { state in
+    /// - Throws: ``ZMQError/contextTerminated`` when the context is shut down, so that
+    ///   nothing starts that the close would not stop.
+    func addCloseHook(operation: String, _ hook: @escaping @Sendable () -> Void) throws(ZMQError) -> Int {
+        let token: Int? = state.withLock { state in
+            guard state.phase == .running else { return nil }
             state.nextHookToken += 1
             state.closeHooks[state.nextHookToken] = hook
             return state.nextHookToken
         }
+        guard let token else {
+            throw ZMQError(CZMQ_ETERM, operation: operation, reason: "the context is shut down")
+        }
+        return token
     }
 
     /// Removes a hook that ``addCloseHook(_:)`` registered, once what it would stop has

@@ -1,5 +1,5 @@
-// Ending what runs on threads of the library's own: proxies and authenticators
-// released, stopped or steered from the reactor.
+// Ending what runs on threads of the library's own: a context closed by two threads at
+// once, and proxies and authenticators released, stopped or steered from the reactor.
 import Foundation
 import Testing
 import ZeroMQ
@@ -99,8 +99,53 @@ private func isPrompt(_ elapsed: Duration) -> Bool {
 
 // MARK: - Tests
 
-@Suite("Teardown: nothing blocks the reactor", .serialized)
+@Suite("Teardown: concurrent close, and nothing blocks the reactor", .serialized)
 struct TeardownTests {
+    @Test("two close() at once: neither returns before the proxy and the authenticator have stopped")
+    func concurrentClose() async throws {
+        let context = try makeContext()
+        let clientContext = try makeContext()
+        let frontend = try PullSocket(context)
+        let input = try frontend.bind(Transport.inproc.bindEndpoint())
+        let backend = try PushSocket(context)
+        let output = try backend.bind(Transport.inproc.bindEndpoint())
+        let proxy = try Proxy.start(from: frontend, to: backend)
+        let producer = try PushSocket.bounded(context)
+        try producer.connect(input)
+        let consumer = try PullSocket.bounded(context)
+        try consumer.connect(output)
+        try await producer.send("through the proxy")
+        #expect(try await consumer.receiveString(timeout: .seconds(5)) == "through the proxy")
+        // The authenticator's close hook waits for its thread, which is inside a handler
+        // for a second and a half: the first close() is inside that hook meanwhile.
+        let (authenticator, _, _) = try await authenticatorInHandler(
+            context, hold: .milliseconds(1500), clientContext: clientContext)
+
+        let ready = Counter()
+        let seen = Locked<[String]>([])
+        let closers = (0..<2).map { index in
+            TestThread {
+                ready.increment()
+                while ready.value < 2 {}  // both call close() at once
+                context.close()
+                // Whatever this close() did, the context is closed when it returns: the
+                // threads that used its sockets have stopped.
+                seen.value.append(
+                    "closer \(index): proxy running \(proxy.isRunning), authenticator running \(authenticator.isRunning)"
+                )
+            }
+        }
+        for closer in closers {
+            #expect(await closer.joined(timeout: .seconds(20)), "context.close() hung")
+        }
+        #expect(
+            seen.value.sorted() == [
+                "closer 0: proxy running false, authenticator running false",
+                "closer 1: proxy running false, authenticator running false",
+            ])
+        await close(clientContext)
+    }
+
     @Test("releasing a stuck proxy on the reactor does not stall the other awaits")
     func releaseProxyOnReactor() async throws {
         let context = try makeContext()
@@ -173,6 +218,89 @@ struct TeardownTests {
         client.close()
         await close(context)
         await close(clientContext)
+    }
+}
+
+// MARK: - Closing from the threads a close waits for
+
+@Suite("Teardown: closing and terminating from where a close waits")
+struct ReentrantCloseTests {
+    @Test("a ZAP handler that closes the context another thread is closing returns, and both closes end")
+    func handlerClosesWhileClosing() async throws {
+        let context = try makeContext()
+        let clientContext = try makeContext()
+        let closing = Counter()
+        let handlerReturned = Counter()
+        let authenticator = try Authenticator.start(
+            in: context,
+            policy: ZAPPolicy(handler: { _ in
+                closing.increment()
+                // The other close() is under way: it waits for this thread, which
+                // closes the context too.
+                _ = waitUntil { context.isShutDown }
+                context.close()
+                handlerReturned.increment()
+                return .deny()
+            }))
+        let server = try RepSocket.bounded(context)
+        try server.setOption(.plainServer, true)
+        let endpoint = try server.bind("tcp://127.0.0.1:*")
+        let client = try ReqSocket.bounded(clientContext)
+        try client.setOption(.plainUsername, "user")
+        try client.setOption(.plainPassword, "password")
+        try client.connect(endpoint)
+        #expect(await eventually(timeout: .seconds(10)) { closing.value > 0 })
+        let closer = TestThread { context.close() }
+        #expect(await closer.joined(timeout: .seconds(10)), "context.close() and the handler's close() deadlocked")
+        #expect(handlerReturned.value == 1)
+        #expect(!authenticator.isRunning)
+        await authenticator.stop()
+        await close(clientContext)
+    }
+
+    @Test("a ZAP handler that closes its own context returns, and the context ends")
+    func handlerClosesItsContext() async throws {
+        let context = try makeContext()
+        let clientContext = try makeContext()
+        let handlerReturned = Counter()
+        let authenticator = try Authenticator.start(
+            in: context,
+            policy: ZAPPolicy(handler: { _ in
+                context.close()  // the first close: its own close hook cannot wait for it
+                handlerReturned.increment()
+                return .deny()
+            }))
+        let server = try RepSocket.bounded(context)
+        try server.setOption(.plainServer, true)
+        let endpoint = try server.bind("tcp://127.0.0.1:*")
+        let client = try ReqSocket.bounded(clientContext)
+        try client.setOption(.plainUsername, "user")
+        try client.setOption(.plainPassword, "password")
+        try client.connect(endpoint)
+        #expect(await eventually(timeout: .seconds(10)) { handlerReturned.value > 0 })
+        #expect(await eventually(timeout: .seconds(10)) { !authenticator.isRunning })
+        #expect(server.isClosed)
+        // The context is closed: another close returns at once.
+        await close(context)
+        await authenticator.stop()
+        await close(clientContext)
+    }
+
+    @Test("close() while a terminate() waits for a socket closes it, and both return")
+    func closeDuringTerminate() async throws {
+        let context = try makeContext()
+        let pull = try PullSocket(context)
+        try pull.bind(Transport.inproc.bindEndpoint())
+        let terminating = TestThread { context.terminate() }  // waits for `pull`
+        #expect(await eventually { context.isShutDown })
+        #expect(!(await terminating.joined(timeout: .milliseconds(100))), "terminate() returned with a socket open")
+        // The thread that owns the socket closes the context instead of the socket.
+        let closing = TestThread(moving: {
+            context.close()
+            _ = pull
+        })
+        #expect(await closing.joined(timeout: .seconds(10)), "close() hung")
+        #expect(await terminating.joined(timeout: .seconds(10)), "terminate() hung")
     }
 }
 

@@ -286,6 +286,25 @@ struct ReentrantCloseTests {
         await close(clientContext)
     }
 
+    @Test("nothing of the library's own starts in a context that is shut down")
+    func startAfterShutdown() throws {
+        let context = try makeContext()
+        let frontend = try PullSocket(context)
+        try frontend.bind(Transport.inproc.bindEndpoint())
+        let backend = try PushSocket(context)
+        try backend.bind(Transport.inproc.bindEndpoint())
+        context.shutdown()
+        // The control pair is in a context of the library's own: the close hook refuses.
+        do {
+            _ = try Proxy.start(from: frontend, to: backend)
+            Issue.record("a proxy started in a context that is shut down")
+        } catch {
+            #expect(error == .contextTerminated && error.description.contains("start proxy"), "\(error)")
+        }
+        #expect(throws: ZMQError.contextTerminated) { try Authenticator.start(in: context) }
+        context.close()
+    }
+
     @Test("close() while a terminate() waits for a socket closes it, and both return")
     func closeDuringTerminate() async throws {
         let context = try makeContext()

@@ -199,8 +199,8 @@ extension Proxy {
     ///
     /// - Throws: ``ZMQError/notSocket`` for a closed socket; ``ZMQError/notSupported`` for
     ///   a ``DynamicSocket`` whose kind cannot do its part;
-    ///   ``ZMQError/contextTerminated`` when the frontend's context is shut down (the
-    ///   control sockets are created in it).
+    ///   ``ZMQError/contextTerminated`` when the context of one of the sockets is shut
+    ///   down or being closed.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
     public static func start<

@@ -64,7 +64,7 @@ public final class Authenticator: Sendable {
     ///   - domains: Policies by ZAP domain (the server socket's `ZMQ_ZAP_DOMAIN`).
     /// - Throws: ``ZMQError/addressInUse`` naming `inproc://zeromq.zap.01` when another
     ///   authenticator serves the context; ``ZMQError/contextTerminated`` when the context
-    ///   is shut down.
+    ///   is shut down or being closed.
     ///
     /// The corresponding C calls are `zmq_bind` of a `ZMQ_REP` socket to
     /// `inproc://zeromq.zap.01`, on a new thread.

@@ -69,8 +69,8 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
 
     private let state = Locked(State())
 
-    /// The reactor thread.
-    private nonisolated(unsafe) var thread: pthread_t?
+    /// The reactor thread, which runs as long as the process.
+    private nonisolated(unsafe) var thread: ManagedThread?
 
     /// The executor for actors that run on the reactor: see ``serialExecutor``.
     private nonisolated(unsafe) var actorExecutor: ReactorActorExecutor!
@@ -90,13 +90,12 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
     private init() throws(ZMQError) {
         events = try EventQueue()
         actorExecutor = ReactorActorExecutor(reactor: self)
-        thread = try startThread { [self] in run() }
+        thread = try ManagedThread.start(name: "reactor") { [self] in run() }
     }
 
     /// Whether the calling thread is the reactor thread.
     public var isCurrentThread: Bool {
-        guard let thread else { return false }
-        return pthread_equal(thread, pthread_self()) != 0
+        thread?.isCurrentThread ?? false
     }
 
     /// Whether the calling thread is the shared reactor's, without starting the reactor

@@ -52,10 +52,20 @@ public final class Context: @unchecked Sendable {
     private let creator = getpid()
 
     private let state = Locked(State())
+    /// Set once the context is terminated: `zmq_ctx_term` has returned. Whoever finds a
+    /// close or a termination under way waits for it.
+    private let ended = Latch()
 
     private struct State {
-        enum Phase { case running, shutDown, terminated }
-        var phase = Phase.running
+        /// Whether `zmq_ctx_shutdown` has been called (or the context terminated).
+        var isShutDown = false
+        /// The close: ``Context/close(linger:)`` runs the close hooks, closes the sockets
+        /// and terminates the context, and only the first call does it; the thread that
+        /// does it, while it does.
+        var closing = Step.notStarted
+        /// The termination (`zmq_ctx_term`), by ``Context/terminate()`` or by the close.
+        /// Once it has started, the handle must not be used.
+        var termination = Step.notStarted
         /// The open sockets, by libzmq handle, with the `Socket` that owns each (held
         /// weakly: a socket's own `deinit` closes it and removes it from here).
         var sockets: [SocketHandle: SocketOwner] = [:]
@@ -64,6 +74,19 @@ public final class Context: @unchecked Sendable {
         var nextHookToken = 0
         /// The token of the last monitor attached, for ``Context/attachMonitor(to:endpoint:events:)``.
         var nextMonitorToken = 0
+
+        /// Whether sockets, monitors and close hooks may still be added.
+        var isOpen: Bool {
+            !isShutDown && closing == .notStarted && termination == .notStarted
+        }
+        var isTerminated: Bool { termination != .notStarted }
+    }
+
+    /// A step of the context's end that one thread does and others wait for.
+    private enum Step: Equatable, Sendable {
+        case notStarted
+        case running(by: CallingThread)
+        case done
     }
 
     /// Creates a context.
@@ -75,21 +98,28 @@ public final class Context: @unchecked Sendable {
     /// - Throws: ``ZMQError/tooManyOpenFiles`` when the process has no descriptors left.
     ///
     /// The corresponding C function is `zmq_ctx_new`.
-    public init(defaultLinger: Timeout = .seconds(1)) throws(ZMQError) {
+    public convenience init(defaultLinger: Timeout = .seconds(1)) throws(ZMQError) {
+        try self.init(defaultLinger: defaultLinger, closedAtExit: true)
+    }
+
+    /// Creates a context that the exit handler closes at exit, or, for the library's own
+    /// (the control pairs' context), leaves alone.
+    init(defaultLinger: Timeout, closedAtExit: Bool) throws(ZMQError) {
         switch ContextCalls.new() {
         case .success(let calls): handle = calls.handle
         case .failure(let error): throw ZMQError(error.code, operation: "zmq_ctx_new")
         }
         self.defaultLinger = defaultLinger
-        ExitHandler.register(self)
+        if closedAtExit { ExitHandler.register(self) }
     }
 
     deinit {
         ExitHandler.unregister(self)
         // Every socket holds a strong reference to its context, so by now every socket
-        // is closed and zmq_ctx_term only waits for their (finite) linger.
+        // is closed and zmq_ctx_term only waits for their (finite) linger. A close or a
+        // termination under way holds a reference too: none is.
         let needsTermination = state.withLock { state in
-            state.phase != .terminated
+            state.termination == .notStarted
         }
         guard needsTermination else { return }
         if Reactor.isCurrentThreadIfStarted {
@@ -97,12 +127,14 @@ public final class Context: @unchecked Sendable {
             // would stall every task waiting on any socket. Terminate on a thread of its
             // own instead (the last task that used the context ended on the reactor).
             let handle = ContextHandle(raw: handle)
-            if let thread = try? startThread({ Context.terminate(handle.raw) }) {
-                pthread_detach(thread)
+            do {
+                try ManagedThread.startDetached(name: "context terminator") { Context.terminate(handle.raw) }
                 return
+            } catch {
+                // No thread to be had: terminate here after all.
             }
         }
-        terminateHandle()
+        Context.terminate(handle)
     }
 
     /// Makes every blocking operation on this context's sockets fail with
@@ -115,8 +147,8 @@ public final class Context: @unchecked Sendable {
     /// The corresponding C function is `zmq_ctx_shutdown`.
     public func shutdown() {
         state.withLock { state in
-            guard state.phase == .running else { return }
-            state.phase = .shutDown
+            guard !state.isShutDown, !state.isTerminated else { return }
+            state.isShutDown = true
             ContextCalls(handle: handle).shutdown()
         }
     }
@@ -131,13 +163,23 @@ public final class Context: @unchecked Sendable {
     /// ```
     ///
     /// Afterwards each socket of the context throws ``ZMQError/notSocket``, and the
-    /// context itself ``ZMQError/contextTerminated``. Calling it again does nothing.
+    /// context itself ``ZMQError/contextTerminated``.
+    ///
+    /// Closing is done once. A call made while another thread closes the context (the
+    /// exit handler and the program's own close, say), or after, returns when that close
+    /// has finished: the proxies and authenticators of the context have stopped, its
+    /// sockets are closed and it is terminated. Two calls never close sockets under a
+    /// thread that still uses them. The exceptions, which return at once because the
+    /// close under way waits for them: a call from a close hook of that close, and one
+    /// from an authenticator's handler.
     ///
     /// Call it from the thread that uses the sockets, or once the threads that use them
     /// have stopped: a socket is not thread-safe, and one that another thread is inside
     /// of cannot be closed under it. (Blocking calls in other threads are woken with
     /// ``ZMQError/contextTerminated`` first, but that is a courtesy, not a guarantee.)
     /// To stop threads that own sockets, use ``shutdown()`` and let each close its own.
+    /// The library's own threads (managed proxies, authenticators) are stopped and
+    /// joined before any socket is closed.
     ///
     /// - Parameter linger: The linger period given to every socket before it is
     ///   closed; `nil` keeps each socket's own (``defaultLinger`` unless changed), and
@@ -146,17 +188,45 @@ public final class Context: @unchecked Sendable {
     /// The corresponding C functions are `zmq_ctx_shutdown`, `zmq_close` for each
     /// socket, and `zmq_ctx_term`; pyzmq calls this `Context.destroy`.
     public func close(linger: Timeout? = nil) {
-        // First what must stop before its sockets close (a proxy's thread, a monitor),
-        // outside the lock: stopping closes sockets, which takes it.
-        let hooks = state.withLock { state in
-            defer { state.closeHooks = [:] }
-            return state.phase == .terminated ? [] : Array(state.closeHooks.values)
+        let caller = CallingThread.current
+        enum Role { case closer(hooks: [@Sendable () -> Void]), waiter, closerItself }
+        let role: Role = state.withLock { state in
+            switch state.closing {
+            case .notStarted:
+                // From now on no socket, monitor or close hook can be added: the hooks
+                // taken here are all there will be.
+                state.closing = .running(by: caller)
+                defer { state.closeHooks = [:] }
+                return .closer(hooks: Array(state.closeHooks.values))
+            case .running(let closer):
+                // Waiting would never end for the closer itself (a close hook that closes
+                // the context) and for a thread a close hook waits for (a ZAP handler).
+                return closer == caller || ManagedThread.isCurrentThreadControlled ? .closerItself : .waiter
+            case .done:
+                return .waiter
+            }
         }
-        for hook in hooks { hook() }
-        let needsTermination = state.withLock { state in
-            guard state.phase != .terminated else { return false }
-            state.phase = .terminated
-            ContextCalls(handle: handle).shutdown()
+        switch role {
+        case .closerItself:
+            return
+        case .waiter:
+            ended.wait()
+            return
+        case .closer(let hooks):
+            // First what must stop before its sockets close (a proxy's thread, an
+            // authenticator's, a monitor), outside the lock: stopping closes sockets,
+            // which takes it.
+            for hook in hooks { hook() }
+        }
+        let terminates = state.withLock { state in
+            let terminates = state.termination == .notStarted
+            if terminates {
+                state.termination = .running(by: caller)
+                if !state.isShutDown { ContextCalls(handle: handle).shutdown() }
+                state.isShutDown = true
+            }
+            // After zmq_ctx_term has returned no socket is open; while a terminate() is
+            // in it, it waits for these.
             for (socket, owner) in state.sockets {
                 owner.socket?.forgetHandle()
                 // The close hooks detached every monitor; one attached since is detached
@@ -168,9 +238,14 @@ public final class Context: @unchecked Sendable {
                 calls.close()
             }
             state.sockets = [:]
-            return true
+            return terminates
         }
-        if needsTermination { terminateHandle() }
+        if terminates {
+            terminateHandle()
+        } else {
+            ended.wait()  // a terminate() under way, which the sockets closed here let end
+        }
+        state.withLock { $0.closing = .done }
     }
 
     /// Terminates the context: blocking operations on its sockets fail with
@@ -180,30 +255,47 @@ public final class Context: @unchecked Sendable {
     /// It waits for the sockets to be closed by the threads that own them, as
     /// `zmq_ctx_term` does. Called from the one thread that still holds an open socket,
     /// it waits forever: use ``close(linger:)`` there, which closes them first.
-    /// Calling it more than once does nothing.
+    /// Terminating is done once: a call made while another thread closes or terminates
+    /// the context, or after, returns when that has finished (at once from a close hook
+    /// of that close, or from an authenticator's handler, which it waits for).
     ///
     /// The corresponding C function is `zmq_ctx_term`.
     public func terminate() {
-        let needsTermination = state.withLock { state in
-            guard state.phase != .terminated else { return false }
-            state.phase = .terminated
-            return true
+        let caller = CallingThread.current
+        enum Role { case terminator, waiter, closerItself }
+        let role: Role = state.withLock { state in
+            if state.closing == .notStarted && state.termination == .notStarted {
+                state.termination = .running(by: caller)
+                state.isShutDown = true
+                return .terminator
+            }
+            // A close or a termination is under way, or done.
+            if case .running(let closer) = state.closing, closer == caller { return .closerItself }
+            if ManagedThread.isCurrentThreadControlled && state.termination != .done { return .closerItself }
+            return .waiter
         }
-        if needsTermination { terminateHandle() }
+        switch role {
+        case .terminator: terminateHandle()
+        case .waiter: ended.wait()
+        case .closerItself: return
+        }
     }
 
     /// Whether ``shutdown()``, ``close(linger:)`` or ``terminate()`` has been called.
     public var isShutDown: Bool {
-        state.withLock { $0.phase != .running }
+        state.withLock { !$0.isOpen }
     }
 
-    /// `zmq_ctx_term`, retried after `EINTR` as libzmq asks. Called once, after the
-    /// phase became `.terminated`, and outside the lock: it waits for sockets whose
-    /// closing takes the lock.
+    /// `zmq_ctx_term`, by the one caller that set the termination running, outside the
+    /// lock (it waits for sockets whose closing takes the lock); then wakes whoever waits
+    /// for the end.
     private func terminateHandle() {
         Context.terminate(handle)
+        state.withLock { $0.termination = .done }
+        ended.set()
     }
 
+    /// `zmq_ctx_term`, retried after `EINTR` as libzmq asks.
     private static func terminate(_ handle: UnsafeMutableRawPointer) {
         ContextCalls(handle: handle).terminate()
     }
@@ -227,7 +319,7 @@ extension Context {
     /// free the context while a socket is being created in it.
     func openSocket(type: Int32, kindName: String) throws(ZMQError) -> UnsafeMutableRawPointer {
         let result: Result<UnsafeMutableRawPointer, ZMQError> = state.withLock { state in
-            guard state.phase == .running else {
+            guard state.isOpen else {
                 return .failure(.contextShutDown("socket", target: kindName))
             }
             let socket: SocketCalls
@@ -320,12 +412,19 @@ extension Context {
     /// monitor). The hook runs at most once, on the thread that closes the context.
     ///
     /// - Returns: A token for ``removeCloseHook(_:)``.
-    func addCloseHook(_ hook: @escaping @Sendable () -> Void) -> Int {
-        state.withLock { state in
+    /// - Throws: ``ZMQError/contextTerminated`` when the context is shut down or closing,
+    ///   so that nothing starts that the close would not stop.
+    func addCloseHook(operation: String, _ hook: @escaping @Sendable () -> Void) throws(ZMQError) -> Int {
+        let token: Int? = state.withLock { state in
+            guard state.isOpen else { return nil }
             state.nextHookToken += 1
             state.closeHooks[state.nextHookToken] = hook
             return state.nextHookToken
         }
+        guard let token else {
+            throw ZMQError(CZMQ_ETERM, operation: operation, reason: "the context is shut down")
+        }
+        return token
     }
 
     /// Removes a hook that ``addCloseHook(_:)`` registered, once what it would stop has
@@ -356,7 +455,7 @@ extension Context {
     ) throws(ZMQError) -> MonitorAttachment {
         let key = SocketHandle(raw: socket)
         let result: Result<MonitorAttachment, ZMQError> = state.withLock { state in
-            guard state.phase == .running else {
+            guard state.isOpen else {
                 return .failure(.contextShutDown("zmq_socket_monitor", target: kindName))
             }
             guard state.sockets[key] != nil else {
@@ -397,6 +496,19 @@ extension ZMQError {
     /// The error for creating something in a context that is shut down.
     static func contextShutDown(_ operation: StaticString, target: String) -> ZMQError {
         ZMQError(CZMQ_ETERM, operation: operation.description, target: target, reason: "the context is shut down")
+    }
+}
+
+/// The thread that calls into a context, to tell the thread that closes it from others.
+///
+/// @unchecked Sendable: a thread identifier, only compared (`pthread_equal`).
+private struct CallingThread: Equatable, @unchecked Sendable {
+    let raw: pthread_t
+
+    static var current: CallingThread { CallingThread(raw: pthread_self()) }
+
+    static func == (lhs: CallingThread, rhs: CallingThread) -> Bool {
+        pthread_equal(lhs.raw, rhs.raw) != 0
     }
 }
 
@@ -552,7 +664,7 @@ extension Context {
         _ call: (ContextCalls) -> Result<Int32, Errno>
     ) throws(ZMQError) -> Int32 {
         let result: Result<Int32, ZMQError> = state.withLock { state in
-            guard state.phase != .terminated else {
+            guard !state.isTerminated else {
                 return .failure(
                     ZMQError(
                         CZMQ_ETERM, operation: operation.description, target: target(),

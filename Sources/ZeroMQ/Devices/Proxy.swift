@@ -34,19 +34,21 @@ import Darwin
 /// unique `inproc` endpoint) are created and connected for you.
 ///
 /// A managed proxy ends, and its thread has ended and its sockets are closed, when:
-/// - ``terminate()`` is called, or the last reference to the `Proxy` goes away;
+/// - ``terminate()-8g4wn`` is called, or the last reference to the `Proxy` goes away;
 /// - its context is closed (``Context/close(linger:)``, or the exit handler at process
 ///   exit), which terminates the proxy and waits for its thread before closing any
 ///   socket;
 /// - its context is shut down (``Context/shutdown()``), which ends it with
 ///   ``ZMQError/contextTerminated``.
 ///
-/// After it has ended, ``pause(timeout:)``, ``resume(timeout:)`` and
-/// ``statistics(timeout:)`` throw an error that says why it ended, and ``terminate()``
+/// After it has ended, ``pause(timeout:)-8bjo2``, ``resume(timeout:)-2gn67`` and
+/// ``statistics(timeout:)-185k4`` throw an error that says why it ended, and ``terminate()-8g4wn``
 /// does nothing.
 ///
-/// `Proxy` is `Sendable`: its commands are serialised under a lock, so any thread or
-/// task may steer it.
+/// `Proxy` is `Sendable`: its commands are served one at a time, in order, so any thread
+/// or task may steer it. In async code, the `async` forms of the commands wait for the
+/// proxy without blocking a thread (and win overload resolution there), and releasing the
+/// last reference on the ``Reactor`` thread does not wait for the proxy's thread.
 public final class Proxy: Sendable {
     private let core: ProxyCore
 
@@ -54,9 +56,11 @@ public final class Proxy: Sendable {
         self.core = core
     }
 
-    /// Terminates the proxy, if it still runs, and waits for its thread.
+    /// Terminates the proxy, if it still runs, and waits for its thread; on the
+    /// ``Reactor`` thread, it does not wait: the thread ends and closes its sockets by
+    /// itself.
     deinit {
-        core.terminate()
+        core.thread.stop()
     }
 
     /// Pauses the proxy: it stops forwarding, and messages wait in the sockets' queues
@@ -66,7 +70,11 @@ public final class Proxy: Sendable {
     /// for its statistics and waits for the answer, which the proxy sends only after it
     /// has handled `PAUSE`. Pausing a paused proxy does nothing more.
     ///
-    /// - Parameter timeout: How long to wait for the proxy's answer.
+    /// It blocks the calling thread while it waits: in async code, use
+    /// ``pause(timeout:)-9o6a8``, which does not.
+    ///
+    /// - Parameter timeout: How long to wait for the commands before it, and for the
+    ///   proxy's answer.
     /// - Throws: ``ZMQError/again`` when the proxy did not answer within `timeout`;
     ///   once the proxy has ended, ``ZMQError/invalidState`` if it was terminated, or the
     ///   error that ended it (``ZMQError/contextTerminated`` when its context was shut
@@ -77,22 +85,48 @@ public final class Proxy: Sendable {
         _ = try core.command(.pause, operation: "pause proxy", timeout: timeout)
     }
 
-    /// Resumes a paused proxy; resuming one that forwards does nothing.
-    ///
-    /// Returns once the proxy forwards again, as ``pause(timeout:)`` does.
+    /// Pauses the proxy, as ``pause(timeout:)-8bjo2`` does, waiting for its answer without
+    /// blocking a thread.
     ///
     /// - Parameter timeout: How long to wait for the proxy's answer.
-    /// - Throws: as ``pause(timeout:)`` does.
+    /// - Throws: what ``pause(timeout:)-8bjo2`` throws, and `CancellationError` when the task is
+    ///   cancelled while it waits (the command has been sent; the next one reads the
+    ///   answer).
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `PAUSE` command.
+    public nonisolated(nonsending) func pause(timeout: Timeout = .seconds(5)) async throws {
+        _ = try await core.command(.pause, operation: "pause proxy", timeout: timeout)
+    }
+
+    /// Resumes a paused proxy; resuming one that forwards does nothing.
+    ///
+    /// Returns once the proxy forwards again, as ``pause(timeout:)-8bjo2`` does.
+    ///
+    /// - Parameter timeout: How long to wait for the commands before it, and for the
+    ///   proxy's answer.
+    /// - Throws: as ``pause(timeout:)-8bjo2`` does.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `RESUME` command.
     public func resume(timeout: Timeout = .seconds(5)) throws(ZMQError) {
         _ = try core.command(.resume, operation: "resume proxy", timeout: timeout)
     }
 
-    /// What the proxy has forwarded since it started.
+    /// Resumes a paused proxy, as ``resume(timeout:)-2gn67`` does, waiting for its answer
+    /// without blocking a thread.
     ///
     /// - Parameter timeout: How long to wait for the proxy's answer.
-    /// - Throws: as ``pause(timeout:)`` does.
+    /// - Throws: as ``pause(timeout:)-9o6a8`` does.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `RESUME` command.
+    public nonisolated(nonsending) func resume(timeout: Timeout = .seconds(5)) async throws {
+        _ = try await core.command(.resume, operation: "resume proxy", timeout: timeout)
+    }
+
+    /// What the proxy has forwarded since it started.
+    ///
+    /// - Parameter timeout: How long to wait for the commands before it, and for the
+    ///   proxy's answer.
+    /// - Throws: as ``pause(timeout:)-8bjo2`` does.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `STATISTICS`
     /// command.
@@ -100,10 +134,27 @@ public final class Proxy: Sendable {
         try core.command(nil, operation: "proxy statistics", timeout: timeout)
     }
 
+    /// What the proxy has forwarded since it started, waiting for its answer without
+    /// blocking a thread.
+    ///
+    /// - Parameter timeout: How long to wait for the proxy's answer.
+    /// - Throws: as ``pause(timeout:)-9o6a8`` does.
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `STATISTICS`
+    /// command.
+    public nonisolated(nonsending) func statistics(timeout: Timeout = .seconds(5)) async throws -> ProxyStatistics {
+        try await core.command(nil, operation: "proxy statistics", timeout: timeout)
+    }
+
     /// Terminates the proxy and waits until its thread has ended and closed its sockets.
     ///
     /// The proxy ends as soon as it has forwarded the message in hand. Calling it again,
     /// or after the proxy ended by itself, does nothing.
+    ///
+    /// On the ``Reactor`` thread it does not wait, since that would stall every task
+    /// waiting there: it asks the proxy to end and returns, and the thread ends and closes
+    /// its sockets by itself. In async code, ``terminate()-nrk8`` waits without blocking
+    /// a thread.
     ///
     /// libzmq copies each frame to the capture socket with a blocking send, so a proxy
     /// whose capture socket cannot take a message (a PUSH without a peer) waits there,
@@ -113,7 +164,20 @@ public final class Proxy: Sendable {
     /// The corresponding C function is `zmq_proxy_steerable`, with the `TERMINATE`
     /// command, then `pthread_join`.
     public func terminate() {
-        core.terminate()
+        core.thread.stop()
+    }
+
+    /// Terminates the proxy, as ``terminate()-8g4wn`` does, and waits without blocking a thread
+    /// until its thread has ended and closed its sockets.
+    ///
+    /// Cancelling the task does not end the wait: it is bounded by the proxy, which ends
+    /// once it has forwarded the message in hand (see ``terminate()-8g4wn`` for a capture socket
+    /// that cannot take it).
+    ///
+    /// The corresponding C function is `zmq_proxy_steerable`, with the `TERMINATE`
+    /// command; its thread resumes the task as it ends.
+    public nonisolated(nonsending) func terminate() async {
+        await core.thread.stop()
     }
 
     /// Whether the proxy still runs: it has not been terminated, and its context has
@@ -135,8 +199,8 @@ extension Proxy {
     ///
     /// - Throws: ``ZMQError/notSocket`` for a closed socket; ``ZMQError/notSupported`` for
     ///   a ``DynamicSocket`` whose kind cannot do its part;
-    ///   ``ZMQError/contextTerminated`` when the frontend's context is shut down (the
-    ///   control sockets are created in it).
+    ///   ``ZMQError/contextTerminated`` when the context of one of the sockets is shut
+    ///   down or being closed.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
     public static func start<
@@ -150,7 +214,7 @@ extension Proxy {
     /// Starts a two-way proxy that also copies every frame it forwards, and every
     /// command it receives (`PAUSE`, `RESUME`, `STATISTICS`, `TERMINATE`), to `capture`.
     ///
-    /// ``pause(timeout:)`` and ``resume(timeout:)`` send `STATISTICS` after their own
+    /// ``pause(timeout:)-8bjo2`` and ``resume(timeout:)-2gn67`` send `STATISTICS` after their own
     /// command, to know when it has been handled, so the capture socket sees that too.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
@@ -209,68 +273,38 @@ final class ProxyCore: Sendable {
         case failed(ZMQError)
     }
 
-    /// The controller's end of the control connection, used only under the lock.
-    ///
-    /// @unchecked Sendable: a libzmq socket may be used by one thread at a time, and this
-    /// one is only reached inside `ProxyCore.controller.withLock`.
-    struct Controller: @unchecked Sendable {
-        var socket: PairSocket?
-        /// `STATISTICS` answers not read yet, because a wait for one timed out.
-        var unansweredRequests = 0
-    }
-
-    /// Set by the proxy's thread, under its own lock, as soon as the proxy returns.
+    /// Set by the proxy's thread as soon as the proxy returns.
     private let phase = Locked(Phase.running)
-    private let controller: Locked<Controller>
-    /// Set by the proxy's thread once its sockets are closed.
-    private let finished = Latch()
-    /// The proxy's thread; the thread itself never joins it.
-    private let thread = JoinableThread()
-    /// The contexts of the proxy's sockets, and the token of the close hook in each.
-    private let hooks = Locked<[(context: Context, token: Int)]>([])
-    /// The contexts of the proxy's sockets.
-    private let contexts: [Context]
+    /// `STATISTICS` answers not read yet, because a wait for one timed out or was
+    /// cancelled: read by the command that holds the control socket next.
+    private let unansweredRequests = Locked(0)
+    /// The proxy's thread, its control pair, its stop and its close hooks.
+    let thread: ManagedThread
 
-    private init(controller: sending PairSocket, contexts: [Context]) {
-        self.controller = Locked(Controller(socket: controller))
-        self.contexts = contexts
+    private init(thread: ManagedThread) {
+        self.thread = thread
     }
 
-    /// Creates the control sockets, registers the close hooks and starts the thread.
+    /// Creates the control pair, registers the close hooks and starts the thread.
     static func start<F, B, C>(
         _ frontend: sending Socket<F>, _ backend: sending Socket<B>, capture: sending Socket<C>?, twoWay: Bool
     ) throws(ZMQError) -> ProxyCore {
         let operation: StaticString = "start proxy"
         _ = try Proxy.handles(frontend, backend, capture, nil as PairSocket?, twoWay: twoWay, operation: operation)
-        let context = frontend.context
-        var contexts = [context]
+        var contexts = [frontend.context]
         for other in [backend.context, capture?.context].compactMap({ $0 })
         where !contexts.contains(where: { $0 === other }) {
             contexts.append(other)
         }
-
-        // The control connection, in the frontend's context.
-        let (control, controlEndpoint) = try bindControlSocket(in: context, name: "proxy")
-        let controllerSocket = try connectControlSocket(in: context, to: controlEndpoint)
-
-        let core = ProxyCore(controller: controllerSocket, contexts: contexts)
-        // Before the thread starts, so that a context closed from now on stops the proxy
-        // before it closes the proxy's sockets.
-        let tokens = contexts.map { context in
-            (context: context, token: context.addCloseHook { [weak core] in core?.stopBeforeContextCloses() })
-        }
-        core.hooks.withLock { $0 = tokens }
-
+        let (thread, control) = try ManagedThread.controlled(
+            name: "proxy", stopMessage: { Message(ProxyCommand.terminate.rawValue) },
+            stoppedBeforeClosing: contexts)
+        let core = ProxyCore(thread: thread)
         // Type-erased, so that the thread's closure captures no generic metatype.
         let sockets: [any ProxiedSocket] = [frontend, backend]
         let captureSocket: (any ProxiedSocket)? = capture
-        do {
-            try core.thread.start {
-                core.run(sockets[0], sockets[1], captureSocket, control)
-            }
-        } catch {
-            core.finish()
-            throw error
+        try thread.start(operation: operation.description) {
+            core.run(sockets[0], sockets[1], captureSocket, control)
         }
         return core
     }
@@ -289,32 +323,13 @@ final class ProxyCore: Sendable {
         } while rc != 0 && zmq_errno() == EINTR
         let ending: Phase = rc == 0 ? .terminated : .failed(Proxy.failure("zmq_proxy_steerable"))
         phase.withLock { $0 = ending }
-        // Wakes a command that waits for an answer: one empty frame, which no
-        // statistics answer is. Fails harmlessly when the context is shut down, which
-        // wakes that command too.
+        // Wakes a command that waits for an answer: one empty frame, which no statistics
+        // answer is. (The control pair has no high-water mark: this never waits.)
         _ = try? control.trySend(Message())
         control.close()
         capture?.close()
         backend.close()
         frontend.close()
-        finish()
-    }
-
-    /// Closes the controller, removes the close hooks and wakes whoever waits for the
-    /// proxy to end.
-    private func finish() {
-        controller.withLock { controller in
-            controller.socket?.close()
-            controller.socket = nil
-        }
-        let tokens = hooks.withLock { hooks in
-            defer { hooks = [] }
-            return hooks
-        }
-        for (context, token) in tokens {
-            context.removeCloseHook(token)
-        }
-        finished.set()
     }
 
     var isRunning: Bool {
@@ -342,72 +357,82 @@ final class ProxyCore: Sendable {
 
     /// Sends `command`, if any, then `STATISTICS`, and returns the answer: the proxy
     /// handles commands in order, so the answer means `command` has been handled.
+    /// Blocking.
     func command(
         _ command: ProxyCommand?, operation: StaticString, timeout: Timeout
     ) throws(ZMQError) -> ProxyStatistics {
         guard isRunning else { throw endedError(operation) }
-        return try controller.withLock { (controller) throws(ZMQError) -> ProxyStatistics in
-            guard let socket = controller.socket else { throw endedError(operation) }
+        return try thread.withControl(timeout: timeout, operation: operation) {
+            (socket) throws(ZMQError) -> ProxyStatistics in
             do throws(ZMQError) {
-                try socket.setOption(.sendTimeout, timeout)
+                try readLateAnswers(on: socket, operation)
+                try send(command, on: socket, operation)
                 try socket.setOption(.receiveTimeout, timeout)
-                // Answers that came after their request timed out.
-                while controller.unansweredRequests > 0, let frames = try socket.tryReceiveMultipart() {
-                    _ = try answer(frames, operation)
-                    controller.unansweredRequests -= 1
-                }
-                if let command { try socket.send(command) }
-                try socket.send(ProxyCommand.statistics)
-                controller.unansweredRequests += 1
                 var statistics: ProxyStatistics
                 repeat {
                     statistics = try answer(socket.receiveMultipart(), operation)
-                    controller.unansweredRequests -= 1
-                } while controller.unansweredRequests > 0
+                } while unansweredRequests.withLock { $0 } > 0
                 return statistics
-            } catch .again {
-                guard isRunning else { throw endedError(operation) }
-                throw ZMQError(
-                    EAGAIN, operation: operation.description, reason: "the proxy did not answer within \(timeout)")
-            } catch .contextTerminated {
-                throw ZMQError(CZMQ_ETERM, operation: operation.description, reason: "the context was shut down")
             } catch {
-                guard isRunning else { throw endedError(operation) }
-                throw error
+                throw failure(error, operation, timeout)
             }
         }
+    }
+
+    /// Sends `command`, if any, then `STATISTICS`, and returns the answer, waiting for it
+    /// without blocking a thread.
+    nonisolated(nonsending) func command(
+        _ command: ProxyCommand?, operation: StaticString, timeout: Timeout
+    ) async throws -> ProxyStatistics {
+        guard isRunning else { throw endedError(operation) }
+        return try await thread.withControl { (socket) async throws -> ProxyStatistics in
+            do {
+                try readLateAnswers(on: socket, operation)
+                try send(command, on: socket, operation)
+                var statistics: ProxyStatistics
+                repeat {
+                    statistics = try answer(await socket.receiveMultipart(timeout: timeout), operation)
+                } while unansweredRequests.withLock { $0 } > 0
+                return statistics
+            } catch let error as ZMQError {
+                throw failure(error, operation, timeout)
+            }
+        }
+    }
+
+    /// Reads the answers that came after their command stopped waiting.
+    private func readLateAnswers(on socket: PairSocket, _ operation: StaticString) throws(ZMQError) {
+        while unansweredRequests.withLock({ $0 }) > 0, let frames = try socket.tryReceiveMultipart() {
+            _ = try answer(frames, operation)
+        }
+    }
+
+    /// Sends `command`, if any, then `STATISTICS`. The control pair has no high-water
+    /// mark, so a send fails only when the proxy's end is closed: the proxy has ended.
+    private func send(_ command: ProxyCommand?, on socket: PairSocket, _ operation: StaticString) throws(ZMQError) {
+        if let command {
+            guard try socket.trySend(command.rawValue) else { throw endedError(operation) }
+        }
+        guard try socket.trySend(ProxyCommand.statistics.rawValue) else { throw endedError(operation) }
+        unansweredRequests.withLock { $0 += 1 }
     }
 
     /// Decodes an answer to `STATISTICS`, or throws why the proxy ended when `frames` is
     /// the empty frame its thread sends as it ends.
     private func answer(_ frames: [Message], _ operation: StaticString) throws(ZMQError) -> ProxyStatistics {
         if frames.count == 1 && frames[0].isEmpty { throw endedError(operation) }
+        unansweredRequests.withLock { $0 -= 1 }
         return try ProxyStatistics(frames: frames)
     }
 
-    /// Sends `TERMINATE` if the proxy runs, then joins its thread.
-    func terminate() {
-        requestTermination()
-        thread.join()
-    }
-
-    private func requestTermination() {
-        controller.withLock { controller in
-            guard isRunning, let socket = controller.socket else { return }
-            try? socket.setOption(.sendTimeout, .seconds(1))
-            try? socket.send(ProxyCommand.terminate)
+    /// What a command throws for `error`: why the proxy ended, when it has.
+    private func failure(_ error: ZMQError, _ operation: StaticString, _ timeout: Timeout) -> ZMQError {
+        guard isRunning else { return endedError(operation) }
+        // A receive that timed out (the turn's own timeout names this operation already).
+        if error == .again && error.operation != operation.description {
+            return ZMQError(
+                EAGAIN, operation: operation.description, reason: "the proxy did not answer within \(timeout)")
         }
-    }
-
-    /// The close hook: ends the proxy before its context closes its sockets. If the
-    /// proxy does not end within a second (stuck in a blocking send to a capture socket
-    /// that cannot take it), its contexts are shut down, which ends it at once: they
-    /// are being closed anyway.
-    private func stopBeforeContextCloses() {
-        requestTermination()
-        if !finished.wait(milliseconds: 1000) {
-            for context in contexts { context.shutdown() }
-        }
-        thread.join()
+        return error
     }
 }

@@ -31,12 +31,14 @@ import Darwin
 /// Each request is answered by the ``ZAPPolicy`` of its domain, or the default policy.
 ///
 /// The authenticator stops, and its thread has ended and closed its sockets, when:
-/// - ``stop()`` is called, or the last reference to the `Authenticator` goes away;
+/// - ``stop()-5n2pa`` is called, or the last reference to the `Authenticator` goes away;
 /// - its context is closed (``Context/close(linger:)``, or the exit handler at process
 ///   exit), which stops it before closing any socket;
 /// - its context is shut down (``Context/shutdown()``).
 ///
-/// `Authenticator` is `Sendable`: its policies are read and replaced under a lock.
+/// `Authenticator` is `Sendable`: its policies are read and replaced under a lock. In
+/// async code, ``stop()-10jfj`` waits for its thread without blocking one, and releasing
+/// the last reference on the ``Reactor`` thread does not wait for it.
 public final class Authenticator: Sendable {
     /// The endpoint libzmq sends ZAP requests to, in each context.
     public static let endpoint = "inproc://zeromq.zap.01"
@@ -47,9 +49,11 @@ public final class Authenticator: Sendable {
         self.core = core
     }
 
-    /// Stops the authenticator, if it still runs, and waits for its thread.
+    /// Stops the authenticator, if it still runs, and waits for its thread; on the
+    /// ``Reactor`` thread, it does not wait: the thread ends and closes its socket by
+    /// itself.
     deinit {
-        core.stop()
+        core.thread.stop()
     }
 
     /// Starts an authenticator for the sockets of `context`.
@@ -60,7 +64,7 @@ public final class Authenticator: Sendable {
     ///   - domains: Policies by ZAP domain (the server socket's `ZMQ_ZAP_DOMAIN`).
     /// - Throws: ``ZMQError/addressInUse`` naming `inproc://zeromq.zap.01` when another
     ///   authenticator serves the context; ``ZMQError/contextTerminated`` when the context
-    ///   is shut down.
+    ///   is shut down or being closed.
     ///
     /// The corresponding C calls are `zmq_bind` of a `ZMQ_REP` socket to
     /// `inproc://zeromq.zap.01`, on a new thread.
@@ -73,9 +77,28 @@ public final class Authenticator: Sendable {
     /// Stops the authenticator and waits until its thread has ended and closed its
     /// socket, which frees the ZAP endpoint for another. Calling it again does nothing.
     ///
-    /// If a ``ZAPPolicy/handler`` runs, this waits for it to return.
+    /// If a ``ZAPPolicy/handler`` runs, this waits for it to return. On the ``Reactor``
+    /// thread it does not wait, since that would stall every task waiting there: it asks
+    /// the authenticator to stop and returns, and the thread ends by itself. In async
+    /// code, ``stop()-10jfj`` waits without blocking a thread.
+    ///
+    /// The corresponding C calls are `zmq_send` of a stop message to the thread's control
+    /// socket, then `pthread_join`.
     public func stop() {
-        core.stop()
+        core.thread.stop()
+    }
+
+    /// Stops the authenticator, as ``stop()-5n2pa`` does, and waits without blocking a thread
+    /// until its thread has ended and closed its socket, which frees the ZAP endpoint for
+    /// another.
+    ///
+    /// Cancelling the task does not end the wait: it is bounded by the thread, which
+    /// stops once a ``ZAPPolicy/handler`` that runs has returned.
+    ///
+    /// The corresponding C call is `zmq_send` of a stop message to the thread's control
+    /// socket; the thread resumes the task as it ends.
+    public nonisolated(nonsending) func stop() async {
+        await core.thread.stop()
     }
 
     /// Whether the authenticator still answers requests.
@@ -106,28 +129,14 @@ struct Policies: Sendable {
 /// What an authenticator shares between its thread, its handle and its context's close
 /// hook.
 final class AuthenticatorCore: Sendable {
-    /// The handle's end of the control connection, used only under the lock.
-    ///
-    /// @unchecked Sendable: a libzmq socket may be used by one thread at a time, and this
-    /// one is only reached inside `AuthenticatorCore.controller.withLock`.
-    struct Controller: @unchecked Sendable {
-        var socket: PairSocket?
-    }
-
     let policies: Locked<Policies>
     private let running = Locked(true)
-    private let controller: Locked<Controller>
-    /// Set by the thread once its sockets are closed.
-    private let finished = Latch()
-    /// The authenticator's thread; the thread itself never joins it.
-    private let thread = JoinableThread()
-    private let hook = Locked<Int?>(nil)
-    private let context: Context
+    /// The authenticator's thread, its control pair, its stop and its close hook.
+    let thread: ManagedThread
 
-    private init(context: Context, policies: Policies, controller: sending PairSocket) {
-        self.context = context
+    private init(policies: Policies, thread: ManagedThread) {
         self.policies = Locked(policies)
-        self.controller = Locked(Controller(socket: controller))
+        self.thread = thread
     }
 
     static func start(_ context: Context, _ policies: Policies) throws(ZMQError) -> AuthenticatorCore {
@@ -141,28 +150,18 @@ final class AuthenticatorCore: Sendable {
                 EADDRINUSE, operation: "start authenticator", target: Authenticator.endpoint,
                 reason: "another authenticator serves this context")
         }
-
-        let (control, controlEndpoint) = try bindControlSocket(in: context, name: "zap")
-        let controllerSocket = try connectControlSocket(in: context, to: controlEndpoint)
-
-        let core = AuthenticatorCore(context: context, policies: policies, controller: controllerSocket)
-        // Before the thread starts, so that a context closed from now on stops the
-        // authenticator before it closes the authenticator's sockets.
-        let token = context.addCloseHook { [weak core] in core?.stopBeforeContextCloses() }
-        core.hook.withLock { $0 = token }
-        do {
-            try core.thread.start {
-                core.run(handler, control)
-            }
-        } catch {
-            core.finish()
-            throw error
+        // Any message on the control socket stops the thread: an empty one.
+        let (thread, control) = try ManagedThread.controlled(
+            name: "authenticator", stopMessage: { Message() }, stoppedBeforeClosing: [context])
+        let core = AuthenticatorCore(policies: policies, thread: thread)
+        try thread.start(operation: "start authenticator") {
+            core.run(handler, control)
         }
         return core
     }
 
     var isRunning: Bool {
-        running.withLock { $0 }
+        running.withLock { $0 } && !thread.hasEnded
     }
 
     /// The authenticator's thread: answers requests until told to stop or the context is
@@ -195,7 +194,6 @@ final class AuthenticatorCore: Sendable {
         try? handler.unbind(Authenticator.endpoint)
         control.close()
         handler.close()
-        finish()
     }
 
     /// The reply frames to a request's frames.
@@ -216,47 +214,5 @@ final class AuthenticatorCore: Sendable {
             Message("1.0"), Message(requestID), Message(String(response.status.rawValue)),
             Message(response.statusText), Message(response.userID), Message(),
         ]
-    }
-
-    /// Closes the controller, removes the close hook and wakes whoever waits for the
-    /// thread to end.
-    private func finish() {
-        running.withLock { $0 = false }
-        controller.withLock { controller in
-            controller.socket?.close()
-            controller.socket = nil
-        }
-        if let token = hook.withLock({ hook in
-            defer { hook = nil }
-            return hook
-        }) {
-            context.removeCloseHook(token)
-        }
-        finished.set()
-    }
-
-    /// Tells the thread to stop, then joins it.
-    func stop() {
-        requestStop()
-        thread.join()
-    }
-
-    private func requestStop() {
-        controller.withLock { controller in
-            guard isRunning, let socket = controller.socket else { return }
-            try? socket.setOption(.sendTimeout, .seconds(1))
-            try? socket.send(Message())
-        }
-    }
-
-    /// The close hook: stops the authenticator before its context closes its sockets. If
-    /// it does not stop within a second (a handler that takes longer), the context is
-    /// shut down, which ends it once the handler returns: it is being closed anyway.
-    private func stopBeforeContextCloses() {
-        requestStop()
-        if !finished.wait(milliseconds: 1000) {
-            context.shutdown()
-        }
-        thread.join()
     }
 }

@@ -194,7 +194,7 @@ public struct ZAPPolicy: Sendable {
     /// It runs on the authenticator's thread, one request at a time, while libzmq's
     /// handshake with the peer waits for the answer: keep it short, and never wait in it
     /// for something that the handshakes of the same context must do first. It must
-    /// return: ``Authenticator/stop()`` waits for it.
+    /// return: ``Authenticator/stop()-5n2pa`` waits for it.
     public var handler: (@Sendable (ZAPRequest) -> ZAPResponse)?
 
     public init(

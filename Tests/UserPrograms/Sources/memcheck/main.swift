@@ -182,6 +182,7 @@ func main() throws(ZMQError) {
     try checkMonitor()
     try checkKeys()
     try checkZAP()
+    try checkTeardown()
 
     // Sockets left open: the context's close() closes them, and their release later
     // must not close them again.

@@ -186,9 +186,9 @@ extension Proxy {
         }
     }
 
-    /// The error for a proxy that returned -1, read from `zmq_errno()`.
-    static func failure(_ operation: StaticString) -> ZMQError {
-        let code = zmq_errno()
+    /// The error for a proxy that ended with the error number `error`.
+    static func failure(_ operation: StaticString, _ error: Errno) -> ZMQError {
+        let code = error.code
         switch code {
         case CZMQ_ETERM:
             return ZMQError(code, operation: operation.description, reason: "the context was shut down")
@@ -204,18 +204,20 @@ extension Proxy {
     ) throws(ZMQError) -> Never {
         let sockets = try handles(
             frontend, backend, capture, nil as PairSocket?, twoWay: twoWay, operation: "zmq_proxy")
-        // zmq_proxy returns only with an error; after EINTR it starts again, having no
-        // state to lose.
-        while zmq_proxy(sockets.frontend, sockets.backend, sockets.capture) != 0 && zmq_errno() == EINTR {}
-        throw failure("zmq_proxy")
+        // zmq_proxy returns only with an error.
+        let error = LibraryCalls.proxy(
+            frontend: sockets.frontend, backend: sockets.backend, capture: sockets.capture, control: nil)
+        throw failure("zmq_proxy", error ?? Errno(CZMQ_ETERM))
     }
 
     private static func runSteered<F, B, C, K>(
         _ frontend: Socket<F>, _ backend: Socket<B>, capture: Socket<C>?, control: Socket<K>, twoWay: Bool
     ) throws(ZMQError) {
         let sockets = try handles(frontend, backend, capture, control, twoWay: twoWay, operation: "zmq_proxy_steerable")
-        while zmq_proxy_steerable(sockets.frontend, sockets.backend, sockets.capture, sockets.control) != 0 {
-            guard zmq_errno() == EINTR else { throw failure("zmq_proxy_steerable") }
+        if let error = LibraryCalls.proxy(
+            frontend: sockets.frontend, backend: sockets.backend, capture: sockets.capture, control: sockets.control)
+        {
+            throw failure("zmq_proxy_steerable", error)
         }
     }
 }

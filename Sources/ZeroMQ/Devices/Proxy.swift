@@ -314,14 +314,10 @@ final class ProxyCore: Sendable {
         _ frontend: any ProxiedSocket, _ backend: any ProxiedSocket, _ capture: (any ProxiedSocket)?,
         _ control: PairSocket
     ) {
-        var rc: Int32
-        repeat {
-            // The thread blocks signals, so EINTR is not expected; a restart would
-            // resume a paused proxy and reset its counters.
-            rc = zmq_proxy_steerable(
-                frontend.unsafeHandle, backend.unsafeHandle, capture?.unsafeHandle, control.unsafeHandle)
-        } while rc != 0 && zmq_errno() == EINTR
-        let ending: Phase = rc == 0 ? .terminated : .failed(Proxy.failure("zmq_proxy_steerable"))
+        let error = LibraryCalls.proxy(
+            frontend: frontend.unsafeHandle, backend: backend.unsafeHandle, capture: capture?.unsafeHandle,
+            control: control.unsafeHandle)
+        let ending: Phase = error.map { .failed(Proxy.failure("zmq_proxy_steerable", $0)) } ?? .terminated
         phase.withLock { $0 = ending }
         // Wakes a command that waits for an answer: one empty frame, which no statistics
         // answer is. (The control pair has no high-water mark: this never waits.)

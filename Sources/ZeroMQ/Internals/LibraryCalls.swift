@@ -65,6 +65,30 @@ enum LibraryCalls {
     }
 }
 
+extension LibraryCalls {
+    /// `zmq_proxy_steerable`, or `zmq_proxy` without `control`, until it ends, started
+    /// again after `EINTR` (the library's threads block signals, so a restart, which
+    /// would resume a paused proxy and reset its counters, is not expected).
+    ///
+    /// The sockets belong to the calling thread alone (they were handed to it with
+    /// `sending`), so no task waits on them and the wake-up rule has nothing to do.
+    ///
+    /// - Returns: `nil` when a `TERMINATE` command ended it, else the error number.
+    static func proxy(
+        frontend: UnsafeMutableRawPointer?, backend: UnsafeMutableRawPointer?,
+        capture: UnsafeMutableRawPointer?, control: UnsafeMutableRawPointer?
+    ) -> Errno? {
+        while true {
+            let rc =
+                control == nil
+                ? zmq_proxy(frontend, backend, capture) : zmq_proxy_steerable(frontend, backend, capture, control)
+            if rc == 0 { return nil }
+            let code = zmq_errno()
+            if code != EINTR { return Errno(code) }
+        }
+    }
+}
+
 /// The libzmq calls on a context handle.
 ///
 /// Thread-safe, as libzmq's context functions are; ``Context`` decides when each may

@@ -167,14 +167,16 @@ final class AuthenticatorCore: Sendable {
     /// The authenticator's thread: answers requests until told to stop or the context is
     /// shut down, then closes its sockets.
     private func run(_ handler: RepSocket, _ control: PairSocket) {
+        // Both sockets belong to this thread alone: no task waits on them, so the
+        // wake-up rule has nothing to do after zmq_poll.
+        guard let handlerHandle = handler.unsafeHandle, let controlHandle = control.unsafeHandle else { return }
         var items = [
-            zmq_pollitem_t(socket: handler.unsafeHandle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
-            zmq_pollitem_t(socket: control.unsafeHandle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
+            LibraryCalls.pollItem(socket: handlerHandle, events: Int16(ZMQ_POLLIN)),
+            LibraryCalls.pollItem(socket: controlHandle, events: Int16(ZMQ_POLLIN)),
         ]
         serving: while true {
-            let rc = zmq_poll(&items, 2, -1)
-            if rc < 0 {
-                if zmq_errno() == EINTR { continue }
+            if case .failure(let error) = LibraryCalls.poll(&items, count: 2, timeout: -1) {
+                if error.code == EINTR { continue }
                 break  // ETERM: the context is shut down.
             }
             if items[1].revents & Int16(ZMQ_POLLIN) != 0 { break }

@@ -279,7 +279,7 @@ private func requireCurve(_ operation: String) throws(ZMQError) {
     guard LibZMQ.has(.curve) else {
         throw ZMQError(
             CZMQ_ENOTSUP, operation: operation,
-            reason: "the loaded libzmq was built without CURVE (zmq_has(\"curve\") is false); "
+            reason: "the loaded libzmq was built without CURVE (zmq_has says it lacks \"curve\"); "
                 + "build it with libsodium")
     }
 }

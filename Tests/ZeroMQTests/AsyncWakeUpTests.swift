@@ -47,6 +47,8 @@ actor ReactorPipeline {
     }
 
     let pull: PullSocket
+    /// The PULL's `ZMQ_FD`, read once: reading options later may process commands.
+    let pullDescriptor: Int32
     let push: PushSocket
     /// A bound socket that never makes a call, for the PULL to connect to and
     /// disconnect from: it never answers with a command of its own.
@@ -57,6 +59,7 @@ actor ReactorPipeline {
 
     init(_ context: Context, over transport: Transport) throws {
         pull = try PullSocket.bounded(context, timeout: asyncTestTimeout)
+        pullDescriptor = try pull.option(.fileDescriptor)
         push = try PushSocket.bounded(context, timeout: asyncTestTimeout)
         idlePeer = try PushSocket(context)
         try push.connect(try pull.bind(transport.bindEndpoint()))
@@ -71,7 +74,7 @@ actor ReactorPipeline {
     /// socket itself, which signals `ZMQ_FD` again and hides the lost edge.
     func prepare(for call: CommandCall) async throws {
         try push.trySendOrFail("warm-up")
-        let warmUp = try await pull.receiveString(timeout: .seconds(10))
+        let warmUp = try await pull.receiveString(timeout: asyncTestTimeout)
         guard warmUp == "warm-up" else { throw TestFailure("received \(warmUp) instead of warm-up") }
         switch call {
         case .unbind:
@@ -104,7 +107,7 @@ actor ReactorPipeline {
         // The command that announces the message reaches the PULL at once over inproc,
         // and from libzmq's I/O thread over tcp: wait for it with poll(2), which, unlike
         // ZMQ_EVENTS, processes nothing. Bounded, and microseconds, on the reactor.
-        try waitForSignal(pull)
+        try waitForSignal(pullDescriptor)
         switch call {
         case .bind:
             try pull.bind(Transport.inproc.bindEndpoint())
@@ -158,16 +161,16 @@ actor ReactorSharedPull {
         self.pull = pull
     }
 
-    /// Receives the next number; a timeout is recorded in ``stall`` and rethrown.
+    /// Receives the next number, if one comes within `timeout`. A wait that times out
+    /// with a message in the socket is a stall: it is recorded in ``stall`` and rethrown.
     func receiveNext(timeout: Timeout) async throws {
         let text: String
         do {
             text = try await pull.receiveString(timeout: timeout)
         } catch let error as ZMQError where error == .again {
-            if stall == nil {
-                let events = (try? pull.option(.events)).map { "\($0)" } ?? "unreadable"
-                stall = "\(error) after \(received.count) numbers; afterwards ZMQ_EVENTS is \(events)"
-            }
+            // Nothing came (the producer is done, or slow): not a stall.
+            guard let events = try? pull.option(.events), events.contains(.readable) else { return }
+            stall = stall ?? "\(error) after \(received.count) numbers; afterwards ZMQ_EVENTS is \(events)"
             throw error
         }
         received.append(Int(text) ?? -1)
@@ -208,13 +211,15 @@ actor ReactorDealer {
         return count
     }
 
-    /// Receives until cancelled; a timeout is recorded in ``stall`` and rethrown.
+    /// Receives until cancelled. A wait that times out with a message in the socket is
+    /// a stall: it is recorded in ``stall`` and rethrown.
     func receiveLoop(timeout: Timeout) async throws {
         while true {
             do {
                 _ = try await dealer.receiveString(timeout: timeout)
             } catch let error as ZMQError where error == .again {
-                let events = (try? dealer.option(.events)).map { "\($0)" } ?? "unreadable"
+                // Nothing came (the ROUTER is done, or slow): not a stall.
+                guard let events = try? dealer.option(.events), events.contains(.readable) else { continue }
                 stall = "\(error) after \(progress.value) messages; afterwards ZMQ_EVENTS is \(events)"
                 stalled.increment()
                 throw error
@@ -274,12 +279,12 @@ extension Socket where Kind: SendingSocketType {
     }
 }
 
-/// Waits with poll(2), up to five seconds, until `socket`'s `ZMQ_FD` is readable:
-/// libzmq has signalled a command for it. Processes nothing.
-func waitForSignal<Kind>(_ socket: Socket<Kind>) throws {
-    var item = pollfd(fd: try socket.option(.fileDescriptor), events: Int16(POLLIN), revents: 0)
-    guard poll(&item, 1, 5000) == 1 else {
-        throw TestFailure("\(socket.kind.name)'s ZMQ_FD was not signalled within 5 s")
+/// Waits with poll(2), up to two seconds, until `descriptor` (a socket's `ZMQ_FD`) is
+/// readable: libzmq has signalled a command for the socket. Processes nothing.
+func waitForSignal(_ descriptor: Int32) throws {
+    var item = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+    guard poll(&item, 1, 2000) == 1 else {
+        throw TestFailure("ZMQ_FD \(descriptor) was not signalled within 2 s")
     }
 }
 
@@ -296,39 +301,47 @@ struct AsyncWakeUpTests {
         "a parked receive is woken after a call that processes the socket's commands",
         arguments: CommandCall.allCases, [Transport.inproc, .tcp])
     func wakeUpAfterCall(call: CommandCall, transport: Transport) async throws {
-        let context = try makeContext()
-        let owner = try ReactorPipeline(context, over: transport)
-        try await owner.prepare(for: call)
-        let entered = Counter()
-        let receiving = Task(executorPreference: Reactor.shared) {
-            try await owner.receive(counting: entered, timeout: wakeUpDetector)
-        }
-        #expect(await eventually { entered.value == 1 })
-        try await owner.send("first", then: call, then: "second")
-        do {
-            #expect(try await receiving.value == "first")
-            #expect(try await owner.receive(timeout: wakeUpDetector) == "second")
-        } catch let error as ZMQError where error == .again {
-            Issue.record("\(error), with the messages queued: \(await owner.leftOver())")
+        // On the reactor: no step of the test waits for the cooperative pool, which
+        // the synchronous tests of other suites can hold for seconds.
+        try await withTaskExecutorPreference(Reactor.shared) {
+            let context = try makeContext()
+            let owner = try ReactorPipeline(context, over: transport)
+            try await owner.prepare(for: call)
+            let entered = Counter()
+            let receiving = Task(executorPreference: Reactor.shared) {
+                try await owner.receive(counting: entered, timeout: wakeUpDetector)
+            }
+            #expect(await eventually { entered.value == 1 })
+            try await owner.send("first", then: call, then: "second")
+            do {
+                #expect(try await receiving.value == "first")
+                #expect(try await owner.receive(timeout: wakeUpDetector) == "second")
+            } catch let error as ZMQError where error == .again {
+                Issue.record("\(error), with the messages queued: \(await owner.leftOver())")
+            }
         }
     }
 
     @Test("a receive that joins while the one ahead of it is being woken gets the next message")
     func joinWhileTheHeadIsWoken() async throws {
-        let context = try makeContext()
-        let owner = try ReactorPipeline(context, over: .inproc)
-        try await owner.prepare(for: .events)
-        let entered = Counter()
-        let first = Task(executorPreference: Reactor.shared) {
-            try await owner.receive(counting: entered, timeout: wakeUpDetector)
-        }
-        #expect(await eventually { entered.value == 1 })
-        let second = try await owner.sendTwoAndReceiveAgain(timeout: wakeUpDetector)
-        do {
-            #expect(try await first.value == "first")
-            #expect(try await second.value == "second")
-        } catch let error as ZMQError where error == .again {
-            Issue.record("\(error), with the messages queued: \(await owner.leftOver())")
+        // On the reactor: no step of the test waits for the cooperative pool, which
+        // the synchronous tests of other suites can hold for seconds.
+        try await withTaskExecutorPreference(Reactor.shared) {
+            let context = try makeContext()
+            let owner = try ReactorPipeline(context, over: .inproc)
+            try await owner.prepare(for: .events)
+            let entered = Counter()
+            let first = Task(executorPreference: Reactor.shared) {
+                try await owner.receive(counting: entered, timeout: wakeUpDetector)
+            }
+            #expect(await eventually { entered.value == 1 })
+            let second = try await owner.sendTwoAndReceiveAgain(timeout: wakeUpDetector)
+            do {
+                #expect(try await first.value == "first")
+                #expect(try await second.value == "second")
+            } catch let error as ZMQError where error == .again {
+                Issue.record("\(error), with the messages queued: \(await owner.leftOver())")
+            }
         }
     }
 
@@ -338,142 +351,154 @@ struct AsyncWakeUpTests {
         "two tasks looping on receive through an actor on the reactor, high-water mark 10: no stall",
         arguments: Transport.allCases)
     func twoReceiversAtTheHighWaterMark(transport: Transport) async throws {
-        let context = try makeContext()
-        let pull = try PullSocket(context)
-        try pull.setOption(.receiveHighWaterMark, 10)
-        let push = try PushSocket(context)
-        try push.setOption(.sendHighWaterMark, 10)
-        try push.setOption(.sendTimeout, asyncTestTimeout)
-        try push.connect(try pull.bind(transport.bindEndpoint()))
-        let owner = ReactorSharedPull(pull)
-        let progress = owner.progress
-        let sent = Counter()
-        let doneSending = Counter()
-        let release = Counter()
-        // Numbers for two seconds, at most a thousand ahead of the receivers (over tcp
-        // and ipc the kernel's buffers take far more, which the receivers would then
-        // drain for seconds); then the PUSH stays open until the test is done with it
-        // (over ipc, libzmq 4.3.4 drops what a full receiving pipe has not taken yet
-        // when the sender closes). Shutting the context down ends a send that blocks
-        // at the high-water mark.
-        let producer = TestThread(moving: {
-            let end = ContinuousClock.now + .seconds(2)
-            var number = 0
-            while ContinuousClock.now < end, (try? push.send("\(number)")) != nil {
-                number += 1
-                sent.increment()
-                if number - progress.value > 1000 {
-                    _ = waitUntil(timeout: .seconds(60)) { number - progress.value <= 1000 || release.value > 0 }
-                    if release.value > 0 { break }
+        // On the reactor: no step of the test waits for the cooperative pool, which
+        // the synchronous tests of other suites can hold for seconds.
+        try await withTaskExecutorPreference(Reactor.shared) {
+            let context = try makeContext()
+            let pull = try PullSocket(context)
+            try pull.setOption(.receiveHighWaterMark, 10)
+            let push = try PushSocket(context)
+            try push.setOption(.sendHighWaterMark, 10)
+            try push.setOption(.sendTimeout, asyncTestTimeout)
+            try push.connect(try pull.bind(transport.bindEndpoint()))
+            let owner = ReactorSharedPull(pull)
+            let progress = owner.progress
+            let sent = Counter()
+            let doneSending = Counter()
+            let release = Counter()
+            // Numbers for two seconds, at most a thousand ahead of the receivers (over tcp
+            // and ipc the kernel's buffers take far more, which the receivers would then
+            // drain for seconds); then the PUSH stays open until the test is done with it
+            // (over ipc, libzmq 4.3.4 drops what a full receiving pipe has not taken yet
+            // when the sender closes). Shutting the context down ends a send that blocks
+            // at the high-water mark.
+            let producer = TestThread(moving: {
+                let end = ContinuousClock.now + .seconds(2)
+                var number = 0
+                while ContinuousClock.now < end, (try? push.send("\(number)")) != nil {
+                    number += 1
+                    sent.increment()
+                    if number - progress.value > 1000 {
+                        _ = waitUntil(timeout: .seconds(60)) { number - progress.value <= 1000 || release.value > 0 }
+                        if release.value > 0 { break }
+                    }
+                }
+                doneSending.increment()
+                _ = waitUntil(timeout: .seconds(60)) { release.value > 0 }
+            })
+            let stalled = Counter()
+            let receivers = (0..<2).map { _ in
+                Task(executorPreference: Reactor.shared) {
+                    do {
+                        while true { try await owner.receiveNext(timeout: wakeUpDetector) }
+                    } catch is CancellationError {
+                    } catch {
+                        stalled.increment()
+                    }
                 }
             }
-            doneSending.increment()
-            _ = waitUntil(timeout: .seconds(60)) { release.value > 0 }
-        })
-        let stalled = Counter()
-        let receivers = (0..<2).map { _ in
-            Task(executorPreference: Reactor.shared) {
-                do {
-                    while true { try await owner.receiveNext(timeout: wakeUpDetector) }
-                } catch is CancellationError {
-                } catch {
-                    stalled.increment()
-                }
+            let finished = await eventually {
+                stalled.value > 0 || (doneSending.value > 0 && progress.value == sent.value)
             }
+            let total = sent.value
+            release.increment()
+            for receiver in receivers { receiver.cancel() }
+            for receiver in receivers { await receiver.value }
+            context.shutdown()
+            #expect(await producer.joined(timeout: .seconds(10)))
+            if let stall = await owner.stall {
+                Issue.record("a receive stalled: \(stall); \(total) numbers sent")
+            }
+            #expect(finished)
+            #expect(await owner.received == Array(0..<total))
         }
-        let finished = await eventually {
-            stalled.value > 0 || (doneSending.value > 0 && progress.value == sent.value)
-        }
-        let total = sent.value
-        release.increment()
-        for receiver in receivers { receiver.cancel() }
-        for receiver in receivers { await receiver.value }
-        context.shutdown()
-        #expect(await producer.joined(timeout: .seconds(10)))
-        if let stall = await owner.stall {
-            Issue.record("a receive stalled: \(stall); \(total) numbers sent")
-        }
-        #expect(finished)
-        #expect(await owner.received == Array(0..<total))
     }
 
     @Test("a DEALER that waits to send while it loops on receive gets every message")
     func receiveBesideAWaitingSend() async throws {
-        let context = try makeContext()
-        let router = try RouterSocket.bounded(context, timeout: asyncTestTimeout)
-        try router.setOption(.receiveHighWaterMark, 1)
-        let dealer = try DealerSocket(context)
-        try dealer.setOption(.sendHighWaterMark, 1)
-        try dealer.setOption(.routingID, Array("dealer".utf8))
-        try dealer.connect(try router.bind(Transport.inproc.bindEndpoint()))
-        let owner = ReactorDealer(dealer)
-        // The ROUTER learns the DEALER's routing id, then never reads again: the
-        // DEALER's queue fills, and a send waits for good, woken (and failing again) by
-        // every edge of the socket.
-        try await owner.send("hello", timeout: asyncTestTimeout)
-        #expect(try await router.receiveMultipart().map(\.string) == ["dealer", "hello"])
-        #expect(try await owner.fill() > 0)
-        let sending = Task(executorPreference: Reactor.shared) {
-            try await owner.send("never", timeout: asyncTestTimeout)
-        }
-        let receiving = Task(executorPreference: Reactor.shared) {
-            try await owner.receiveLoop(timeout: wakeUpDetector)
-        }
-        // For two seconds, one message at a time, each a random 0 to 4 µs after the
-        // DEALER took the one before: each has a chance to be announced while the failed
-        // send reads ZMQ_EVENTS, once to wake the receive and once for itself. One that
-        // comes between the two reads is taken by the second, which looks only at the
-        // send's direction.
-        let progress = owner.progress
-        let sent = Counter()
-        let doneSending = Counter()
-        let release = Counter()
-        let routerThread = TestThread(moving: {
-            var random = SplitMix64(state: UInt64(uniqueNumber()))
-            let end = ContinuousClock.now + .seconds(2)
-            while ContinuousClock.now < end {
-                // Spins: a millisecond's sleep would leave the DEALER idle.
-                let limit = ContinuousClock.now + .seconds(10)
-                while progress.value != sent.value && release.value == 0 && ContinuousClock.now < limit {}
-                guard progress.value == sent.value, release.value == 0 else { break }
-                let pause = ContinuousClock.now + .nanoseconds(Int(random.next() % 4_000))
-                while ContinuousClock.now < pause {}
-                guard (try? router.sendMultipart(["dealer", "\(sent.value)"])) != nil else { break }
-                sent.increment()
+        // On the reactor: no step of the test waits for the cooperative pool, which
+        // the synchronous tests of other suites can hold for seconds.
+        try await withTaskExecutorPreference(Reactor.shared) {
+            let context = try makeContext()
+            let router = try RouterSocket.bounded(context, timeout: asyncTestTimeout)
+            try router.setOption(.receiveHighWaterMark, 1)
+            let dealer = try DealerSocket(context)
+            try dealer.setOption(.sendHighWaterMark, 1)
+            try dealer.setOption(.routingID, Array("dealer".utf8))
+            try dealer.connect(try router.bind(Transport.inproc.bindEndpoint()))
+            let owner = ReactorDealer(dealer)
+            // The ROUTER learns the DEALER's routing id, then never reads again: the
+            // DEALER's queue fills, and a send waits for good, woken (and failing again) by
+            // every edge of the socket.
+            try await owner.send("hello", timeout: asyncTestTimeout)
+            #expect(try await router.receiveMultipart().map(\.string) == ["dealer", "hello"])
+            #expect(try await owner.fill() > 0)
+            let sending = Task(executorPreference: Reactor.shared) {
+                try await owner.send("never", timeout: asyncTestTimeout)
             }
-            doneSending.increment()
-            _ = waitUntil(timeout: .seconds(60)) { release.value > 0 }
-        })
-        let stalled = owner.stalled
-        let finished = await eventually {
-            stalled.value > 0 || (doneSending.value > 0 && progress.value == sent.value)
+            let receiving = Task(executorPreference: Reactor.shared) {
+                try await owner.receiveLoop(timeout: wakeUpDetector)
+            }
+            // For two seconds, one message at a time, each a random 0 to 4 µs after the
+            // DEALER took the one before: each has a chance to be announced while the failed
+            // send reads ZMQ_EVENTS, once to wake the receive and once for itself. One that
+            // comes between the two reads is taken by the second, which looks only at the
+            // send's direction.
+            let progress = owner.progress
+            let sent = Counter()
+            let doneSending = Counter()
+            let release = Counter()
+            let routerThread = TestThread(moving: {
+                var random = SplitMix64(state: UInt64(uniqueNumber()))
+                let end = ContinuousClock.now + .seconds(2)
+                while ContinuousClock.now < end {
+                    // Spins: a millisecond's sleep would leave the DEALER idle.
+                    let limit = ContinuousClock.now + .seconds(10)
+                    while progress.value != sent.value && release.value == 0 && ContinuousClock.now < limit {}
+                    guard progress.value == sent.value, release.value == 0 else { break }
+                    let pause = ContinuousClock.now + .nanoseconds(Int(random.next() % 4_000))
+                    while ContinuousClock.now < pause {}
+                    guard (try? router.sendMultipart(["dealer", "\(sent.value)"])) != nil else { break }
+                    sent.increment()
+                }
+                doneSending.increment()
+                _ = waitUntil(timeout: .seconds(60)) { release.value > 0 }
+            })
+            let stalled = owner.stalled
+            let finished = await eventually {
+                stalled.value > 0 || (doneSending.value > 0 && progress.value == sent.value)
+            }
+            release.increment()
+            sending.cancel()
+            receiving.cancel()
+            // The send waited all along: its cancellation ends it.
+            await #expect(throws: CancellationError.self) { try await sending.value }
+            _ = await receiving.result
+            #expect(await routerThread.joined(timeout: .seconds(15)))
+            if let stall = await owner.stall {
+                Issue.record("the receive stalled: \(stall); \(sent.value) messages sent")
+            }
+            #expect(finished)
         }
-        release.increment()
-        sending.cancel()
-        receiving.cancel()
-        // The send waited all along: its cancellation ends it.
-        await #expect(throws: CancellationError.self) { try await sending.value }
-        _ = await receiving.result
-        #expect(await routerThread.joined(timeout: .seconds(15)))
-        if let stall = await owner.stall {
-            Issue.record("the receive stalled: \(stall); \(sent.value) messages sent")
-        }
-        #expect(finished)
     }
 
     @Test("a monitor's awaited next() is woken when the same actor reads an event synchronously")
     func monitorAwaitBesideSynchronousNext() async throws {
-        let context = try makeContext()
-        let owner = try MonitoredPull(context)
-        let (waiting, reading) = await owner.startAwaitAndSynchronousRead(timeout: wakeUpDetector)
-        let read = try await reading.value
-        #expect(isListening(read), "\(String(describing: read))")
-        do {
-            let awaited = try await waiting.value
-            #expect(isListening(awaited), "\(String(describing: awaited))")
-        } catch let error as ZMQError where error == .again {
-            let left = try await owner.tryNextEvent()
-            Issue.record("\(error), with an event queued: \(String(describing: left))")
+        // On the reactor: no step of the test waits for the cooperative pool, which
+        // the synchronous tests of other suites can hold for seconds.
+        try await withTaskExecutorPreference(Reactor.shared) {
+            let context = try makeContext()
+            let owner = try MonitoredPull(context)
+            let (waiting, reading) = await owner.startAwaitAndSynchronousRead(timeout: wakeUpDetector)
+            let read = try await reading.value
+            #expect(isListening(read), "\(String(describing: read))")
+            do {
+                let awaited = try await waiting.value
+                #expect(isListening(awaited), "\(String(describing: awaited))")
+            } catch let error as ZMQError where error == .again {
+                let left = try await owner.tryNextEvent()
+                Issue.record("\(error), with an event queued: \(String(describing: left))")
+            }
         }
     }
 }

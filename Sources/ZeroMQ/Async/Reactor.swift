@@ -69,10 +69,14 @@ public final class Reactor: TaskExecutor, @unchecked Sendable {
 
     private let state = Locked(State())
 
-    /// The reactor thread, which runs as long as the process.
+    /// The reactor thread, which runs as long as the process. Written once, in `init`,
+    /// before the reactor is published; exempt from dynamic exclusivity checks, which
+    /// `isCurrentThread` would pay on every wait.
+    @exclusivity(unchecked)
     private nonisolated(unsafe) var thread: ManagedThread?
 
     /// The executor for actors that run on the reactor: see ``serialExecutor``.
+    @exclusivity(unchecked)
     private nonisolated(unsafe) var actorExecutor: ReactorActorExecutor!
 
     private struct State: Sendable {

@@ -51,12 +51,15 @@ public final class Context: @unchecked Sendable {
     /// The process that created the context: a forked child must not terminate it.
     private let creator = getpid()
 
-    private let state = Locked(State())
+    /// Under its lock: the phase, the socket table, the close hooks (the extensions in
+    /// Context+Sockets.swift, Async/Context+Readiness.swift and
+    /// Monitoring/Context+Monitors.swift use it too).
+    let state = Locked(State())
     /// Set once the context is terminated: `zmq_ctx_term` has returned. Whoever finds a
     /// close or a termination under way waits for it.
     private let ended = Latch()
 
-    private struct State {
+    struct State {
         /// Whether `zmq_ctx_shutdown` has been called (or the context terminated).
         var isShutDown = false
         /// The close: ``Context/close(linger:)`` runs the close hooks, closes the sockets
@@ -83,7 +86,7 @@ public final class Context: @unchecked Sendable {
     }
 
     /// A step of the context's end that one thread does and others wait for.
-    private enum Step: Equatable, Sendable {
+    enum Step: Equatable, Sendable {
         case notStarted
         case running(by: CallingThread)
         case done
@@ -302,106 +305,10 @@ public final class Context: @unchecked Sendable {
 
     /// Called at process exit for every context still alive: closes its sockets with
     /// their own linger and terminates it, so that what they queued is delivered.
-    fileprivate func closeAtExit() {
+    func closeAtExit() {
         // A forked child shares the parent's exit handlers but not libzmq's threads.
         guard creator == getpid() else { return }
         close()
-    }
-}
-
-// MARK: - Sockets
-
-extension Context {
-    /// Creates a libzmq socket in this context with ``defaultLinger``, unless the
-    /// context is shut down, and records it as open.
-    ///
-    /// The state lock is held across `zmq_socket` so that ``terminate()`` can never
-    /// free the context while a socket is being created in it.
-    func openSocket(type: Int32, kindName: String) throws(ZMQError) -> UnsafeMutableRawPointer {
-        let result: Result<UnsafeMutableRawPointer, ZMQError> = state.withLock { state in
-            guard state.isOpen else {
-                return .failure(.contextShutDown("socket", target: kindName))
-            }
-            let socket: SocketCalls
-            switch SocketCalls.open(in: handle, type: type) {
-            case .success(let opened): socket = opened
-            case .failure(let error): return .failure(ZMQError(error.code, operation: "socket", target: kindName))
-            }
-            if let error = socket.setLinger(defaultLinger) {
-                socket.close()
-                return .failure(ZMQError(error.code, operation: "setsockopt", target: "ZMQ_LINGER = \(defaultLinger)"))
-            }
-            state.sockets[SocketHandle(raw: socket.handle)] = SocketOwner()
-            return .success(socket.handle)
-        }
-        return try result.get()
-    }
-
-    /// Records `owner` as the `Socket` that holds `socket`, so that ``close(linger:)``
-    /// can mark it closed.
-    ///
-    /// - Returns: `false` when the context closed the socket in the meantime.
-    func adopt(_ socket: UnsafeMutableRawPointer, by owner: some SocketHandleOwner) -> Bool {
-        let key = SocketHandle(raw: socket)
-        let owner = SocketOwner(socket: owner)
-        return state.withLock { state in
-            guard state.sockets[key] != nil else { return false }
-            state.sockets[key] = owner
-            return true
-        }
-    }
-
-    /// Closes a socket of this context, unless ``close(linger:)`` already did.
-    ///
-    /// A socket with a ``Monitor`` attached is detached from it first, on this thread:
-    /// libzmq then sends `ZMQ_EVENT_MONITOR_STOPPED` to the monitor now, while its PAIR
-    /// socket is certainly open, instead of later from its reaper thread.
-    func closeSocket(_ socket: UnsafeMutableRawPointer) {
-        let key = SocketHandle(raw: socket)
-        state.withLock { state in
-            if let owner = state.sockets.removeValue(forKey: key) {
-                let calls = SocketCalls(key.raw)
-                if let monitor = owner.monitor {
-                    _ = calls.monitor(nil, events: 0)
-                    state.closeHooks[monitor.hook] = nil
-                }
-                owner.readiness?.close()
-                calls.close()
-            }
-        }
-    }
-}
-
-extension Context {
-    /// Puts `socket`'s `ZMQ_FD` in the shared ``Reactor``'s kernel queue, the first
-    /// time a task waits on it, and records it so that closing the socket removes it.
-    ///
-    /// Under the state lock, so that the socket cannot be closed meanwhile.
-    func registerReadiness(_ socket: UnsafeMutableRawPointer, kindName: String) throws(ZMQError) -> SocketReadiness {
-        let reactor = try Reactor.instance.get()
-        let key = SocketHandle(raw: socket)
-        let result: Result<SocketReadiness, ZMQError> = state.withLock { state in
-            guard state.sockets[key] != nil else {
-                return .failure(.closed("wait", socket: kindName))
-            }
-            let fd: Int32
-            switch SocketCalls(socket).fileDescriptor() {
-            case .success(let descriptor): fd = descriptor
-            case .failure(let error): return .failure(ZMQError(error.code, operation: "getsockopt", target: "ZMQ_FD"))
-            }
-            let readiness = SocketReadiness(fd: fd, reactor: reactor)
-            // The kernel queue's reference, released by SocketReadiness.close().
-            let retained = Unmanaged.passRetained(readiness)
-            do throws(ZMQError) {
-                try reactor.events.add(fd, token: UInt(bitPattern: retained.toOpaque()))
-            } catch {
-                retained.release()
-                return .failure(error)
-            }
-            state.sockets[key]?.readiness = readiness
-            return .success(readiness)
-        }
-        return try result.get()
     }
 }
 
@@ -434,64 +341,6 @@ extension Context {
     }
 }
 
-// MARK: - Monitors
-
-/// A ``Monitor`` attached to a socket of its context: the token that tells it from a
-/// later monitor of the same socket, and its close hook.
-struct MonitorAttachment: Sendable {
-    let token: Int
-    let hook: Int
-}
-
-extension Context {
-    /// Attaches a monitor to `socket` (`zmq_socket_monitor`), publishing `events` on the
-    /// inproc `endpoint`, and registers a close hook that detaches it before
-    /// ``close(linger:)`` closes any socket.
-    ///
-    /// Under the state lock, so that the socket cannot be closed meanwhile, and so that
-    /// ``closeSocket(_:)`` knows to detach the monitor before it closes the socket.
-    func attachMonitor(
-        to socket: UnsafeMutableRawPointer, endpoint: String, events: Int32, kindName: String
-    ) throws(ZMQError) -> MonitorAttachment {
-        let key = SocketHandle(raw: socket)
-        let result: Result<MonitorAttachment, ZMQError> = state.withLock { state in
-            guard state.isOpen else {
-                return .failure(.contextShutDown("zmq_socket_monitor", target: kindName))
-            }
-            guard state.sockets[key] != nil else {
-                return .failure(.closed("zmq_socket_monitor", socket: kindName))
-            }
-            if let error = SocketCalls(socket).monitor(endpoint, events: events) {
-                return .failure(ZMQError(error.code, operation: "zmq_socket_monitor", target: kindName))
-            }
-            state.nextMonitorToken += 1
-            state.nextHookToken += 1
-            let attachment = MonitorAttachment(token: state.nextMonitorToken, hook: state.nextHookToken)
-            state.closeHooks[attachment.hook] = { [weak self] in
-                self?.detachMonitor(from: key, attachment)
-            }
-            state.sockets[key]?.monitor = attachment
-            return .success(attachment)
-        }
-        return try result.get()
-    }
-
-    /// Detaches the monitor `attachment` from `socket` (`zmq_socket_monitor` with a
-    /// null endpoint), unless the socket was closed, or another monitor replaced it, since.
-    func detachMonitor(from socket: UnsafeMutableRawPointer, _ attachment: MonitorAttachment) {
-        detachMonitor(from: SocketHandle(raw: socket), attachment)
-    }
-
-    private func detachMonitor(from key: SocketHandle, _ attachment: MonitorAttachment) {
-        state.withLock { state in
-            state.closeHooks[attachment.hook] = nil
-            guard state.sockets[key]?.monitor?.token == attachment.token else { return }
-            _ = SocketCalls(key.raw).monitor(nil, events: 0)
-            state.sockets[key]?.monitor = nil
-        }
-    }
-}
-
 extension ZMQError {
     /// The error for creating something in a context that is shut down.
     static func contextShutDown(_ operation: StaticString, target: String) -> ZMQError {
@@ -502,7 +351,7 @@ extension ZMQError {
 /// The thread that calls into a context, to tell the thread that closes it from others.
 ///
 /// @unchecked Sendable: a thread identifier, only compared (`pthread_equal`).
-private struct CallingThread: Equatable, @unchecked Sendable {
+struct CallingThread: Equatable, @unchecked Sendable {
     let raw: pthread_t
 
     static var current: CallingThread { CallingThread(raw: pthread_self()) }
@@ -518,262 +367,4 @@ private struct CallingThread: Equatable, @unchecked Sendable {
 /// used by that one thread only, after the `Context` that owned it is gone.
 private struct ContextHandle: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
-}
-
-/// A `Socket`, as its context sees it.
-protocol SocketHandleOwner: AnyObject {
-    /// Marks the socket closed after its context closed the libzmq socket.
-    func forgetHandle()
-}
-
-/// An open libzmq socket handle, as the key of a context's table of open sockets.
-///
-/// @unchecked Sendable: the handle is an opaque address that the context only
-/// compares, and closes under its lock, exactly once.
-private struct SocketHandle: Hashable, @unchecked Sendable {
-    let raw: UnsafeMutableRawPointer
-}
-
-/// A weak reference to the `Socket` that owns an open libzmq socket.
-///
-/// @unchecked Sendable: `Socket` is not thread-safe, and the context reaches it only in
-/// ``Context/close(linger:)`` (directly or at process exit), to mark it closed. That
-/// method's contract is that no other thread is using the context's sockets then, which
-/// is also what closing them requires.
-private struct SocketOwner: @unchecked Sendable {
-    weak var socket: (any SocketHandleOwner)?
-    /// The monitor attached to the socket, which must be detached before it closes.
-    var monitor: MonitorAttachment?
-    /// The socket's place in the reactor, once a task has awaited it, which must be
-    /// removed before it closes.
-    var readiness: SocketReadiness?
-}
-
-/// The exit handler that closes what top-level code leaves open.
-///
-/// Swift never releases global variables, so a context and sockets created in
-/// top-level code are never closed, and a process that exits with messages still
-/// queued would lose them when libzmq's threads die with it. The handler, installed
-/// with `atexit` when the first context is created, closes every context still alive,
-/// as czmq does at exit.
-private enum ExitHandler {
-    /// The contexts alive now, held weakly, by identity.
-    static let contexts = Locked<[ObjectIdentifier: WeakContext]>([:])
-
-    struct WeakContext {
-        weak var context: Context?
-    }
-
-    static let installed: Void = {
-        atexit {
-            let alive = ExitHandler.contexts.withLock { contexts in
-                contexts.values.compactMap(\.context)
-            }
-            for context in alive {
-                context.closeAtExit()
-            }
-        }
-    }()
-
-    static func register(_ context: Context) {
-        _ = installed
-        contexts.withLock { $0[ObjectIdentifier(context)] = WeakContext(context: context) }
-    }
-
-    static func unregister(_ context: Context) {
-        _ = contexts.withLock { $0.removeValue(forKey: ObjectIdentifier(context)) }
-    }
-}
-
-// MARK: - Options
-
-extension Context {
-    /// Sets a context option.
-    ///
-    /// - Throws: ``ZMQError/invalidArgument`` when the value is out of range or libzmq
-    ///   refuses it, naming the option and the value; ``ZMQError/contextTerminated``
-    ///   once the context is terminated.
-    ///
-    /// The corresponding C function is `zmq_ctx_set`.
-    public func setOption<Value>(_ option: ContextOption<Value>, _ value: Value) throws(ZMQError) {
-        try set(option.name, option.cName, option.encode(value), value)
-    }
-
-    /// Sets a context option that libzmq does not let you read back.
-    ///
-    /// The corresponding C function is `zmq_ctx_set`.
-    public func setOption<Value>(_ option: WriteOnlyContextOption<Value>, _ value: Value) throws(ZMQError) {
-        try set(option.name, option.cName, option.encode(value), value)
-    }
-
-    /// Reads a context option.
-    ///
-    /// - Throws: ``ZMQError/contextTerminated`` once the context is terminated.
-    ///
-    /// The corresponding C function is `zmq_ctx_get`.
-    public func option<Value>(_ option: ContextOption<Value>) throws(ZMQError) -> Value {
-        try option.decode(get(option.name, option.cName, minusOneIsValue: option.minusOneIsValue))
-    }
-
-    /// Reads a read-only context property.
-    ///
-    /// The corresponding C function is `zmq_ctx_get`.
-    public func option<Value>(_ option: ReadOnlyContextOption<Value>) throws(ZMQError) -> Value {
-        try option.decode(get(option.name, option.cName, minusOneIsValue: false))
-    }
-
-    /// Adds a CPU to the set the I/O threads may run on; call it before creating
-    /// sockets. The corresponding C option is `ZMQ_THREAD_AFFINITY_CPU_ADD`.
-    public func addThreadAffinity(cpu: Int) throws(ZMQError) {
-        try set(ZMQ_THREAD_AFFINITY_CPU_ADD, "ZMQ_THREAD_AFFINITY_CPU_ADD", Int32(exactly: cpu), cpu)
-    }
-
-    /// Removes a CPU from the set the I/O threads may run on.
-    /// The corresponding C option is `ZMQ_THREAD_AFFINITY_CPU_REMOVE`.
-    public func removeThreadAffinity(cpu: Int) throws(ZMQError) {
-        try set(ZMQ_THREAD_AFFINITY_CPU_REMOVE, "ZMQ_THREAD_AFFINITY_CPU_REMOVE", Int32(exactly: cpu), cpu)
-    }
-
-    /// `zmq_ctx_set`, with `raw` the value converted to a C `int` (`nil` when it does
-    /// not fit one).
-    private func set(_ name: Int32, _ cName: String, _ raw: Int32?, _ value: some Any) throws(ZMQError) {
-        guard let raw else {
-            throw ZMQError(
-                EINVAL, operation: "zmq_ctx_set", target: "\(cName) = \(value)",
-                reason: "out of range for a C int (\(Int32.min)...\(Int32.max))")
-        }
-        _ = try withLiveHandle("zmq_ctx_set", "\(cName) = \(value)") { calls in
-            calls.set(name, raw).map { .failure($0) } ?? .success(0)
-        }
-    }
-
-    /// `zmq_ctx_get`. libzmq returns -1 for an error, which for a few options is also a
-    /// value (a scheduling policy of -1 means "unchanged").
-    private func get(_ name: Int32, _ cName: String, minusOneIsValue: Bool) throws(ZMQError) -> Int32 {
-        try withLiveHandle("zmq_ctx_get", cName) { calls in
-            let (value, error) = calls.get(name)
-            if let error, !minusOneIsValue { return .failure(error) }
-            return .success(value)
-        }
-    }
-
-    /// Runs `call` on the context's handle unless the context is terminated, under the
-    /// state lock so that termination cannot free the context during the call.
-    private func withLiveHandle(
-        _ operation: StaticString, _ target: @autoclosure () -> String,
-        _ call: (ContextCalls) -> Result<Int32, Errno>
-    ) throws(ZMQError) -> Int32 {
-        let result: Result<Int32, ZMQError> = state.withLock { state in
-            guard !state.isTerminated else {
-                return .failure(
-                    ZMQError(
-                        CZMQ_ETERM, operation: operation.description, target: target(),
-                        reason: "the context is terminated"))
-            }
-            return call(ContextCalls(handle: handle)).mapError { error in
-                ZMQError(error.code, operation: operation.description, target: target())
-            }
-        }
-        return try result.get()
-    }
-}
-
-/// A context option that can be read and written, typed by its value.
-///
-/// ```swift
-/// try context.setOption(.ioThreads, 2)
-/// let sockets = try context.option(.maxSockets)
-/// ```
-public struct ContextOption<Value>: Sendable {
-    let name: Int32
-    let cName: String
-    /// The C `int` for a value, or `nil` when the value does not fit one.
-    let encode: @Sendable (Value) -> Int32?
-    let decode: @Sendable (Int32) -> Value
-    /// Whether -1 from `zmq_ctx_get` is a value rather than an error.
-    var minusOneIsValue = false
-}
-
-/// A context property that can only be read, typed by its value.
-public struct ReadOnlyContextOption<Value>: Sendable {
-    let name: Int32
-    let cName: String
-    let decode: @Sendable (Int32) -> Value
-}
-
-/// A context option that libzmq lets you set but not read, typed by its value.
-public struct WriteOnlyContextOption<Value>: Sendable {
-    let name: Int32
-    let cName: String
-    let encode: @Sendable (Value) -> Int32?
-}
-
-extension ContextOption where Value == Int {
-    init(_ name: Int32, _ cName: String, minusOneIsValue: Bool = false) {
-        self.init(
-            name: name, cName: cName, encode: { Int32(exactly: $0) }, decode: { Int($0) },
-            minusOneIsValue: minusOneIsValue)
-    }
-
-    /// The number of I/O threads; set it before creating sockets. The default is 1.
-    /// The corresponding C option is `ZMQ_IO_THREADS`.
-    public static var ioThreads: Self { .init(ZMQ_IO_THREADS, "ZMQ_IO_THREADS") }
-
-    /// The maximum number of sockets. The default is 1023.
-    /// The corresponding C option is `ZMQ_MAX_SOCKETS`.
-    public static var maxSockets: Self { .init(ZMQ_MAX_SOCKETS, "ZMQ_MAX_SOCKETS") }
-
-    /// The largest message size the context's sockets accept, at most `Int32.max` (the
-    /// default). The corresponding C option is `ZMQ_MAX_MSGSZ`.
-    public static var maxMessageSize: Self { .init(ZMQ_MAX_MSGSZ, "ZMQ_MAX_MSGSZ") }
-
-    /// The scheduling policy of the I/O threads, such as `SCHED_RR`; -1, the default,
-    /// leaves it unchanged. The corresponding C option is `ZMQ_THREAD_SCHED_POLICY`.
-    public static var threadSchedulingPolicy: Self {
-        .init(ZMQ_THREAD_SCHED_POLICY, "ZMQ_THREAD_SCHED_POLICY", minusOneIsValue: true)
-    }
-
-    /// A number appended to the names of the I/O threads (`ZMQbg/IO/0` becomes
-    /// `ZMQbg/<prefix>/IO/0`). The corresponding C option is `ZMQ_THREAD_NAME_PREFIX`.
-    public static var threadNamePrefix: Self { .init(ZMQ_THREAD_NAME_PREFIX, "ZMQ_THREAD_NAME_PREFIX") }
-}
-
-extension ContextOption where Value == Bool {
-    init(_ name: Int32, _ cName: String) {
-        self.init(name: name, cName: cName, encode: { $0 ? 1 : 0 }, decode: { $0 != 0 })
-    }
-
-    /// Whether the context's sockets use IPv6 as well as IPv4.
-    /// The corresponding C option is `ZMQ_IPV6`.
-    public static var ipv6: Self { .init(ZMQ_IPV6, "ZMQ_IPV6") }
-
-    /// Whether libzmq's own default linger of new sockets is infinite (`true`) or zero.
-    /// swift-zeromq sets every socket's linger from ``Context/defaultLinger`` anyway.
-    /// The corresponding C option is `ZMQ_BLOCKY`.
-    public static var blocky: Self { .init(ZMQ_BLOCKY, "ZMQ_BLOCKY") }
-}
-
-extension WriteOnlyContextOption where Value == Int {
-    /// The scheduling priority of the I/O threads: operating-system specific, and not
-    /// negative (libzmq refuses that); by default the priority is left unchanged.
-    /// libzmq cannot read it back: `zmq_ctx_get` with its number, 3, returns
-    /// `ZMQ_SOCKET_LIMIT`, which has the same number.
-    /// The corresponding C option is `ZMQ_THREAD_PRIORITY`.
-    public static var threadPriority: Self {
-        .init(name: ZMQ_THREAD_PRIORITY, cName: "ZMQ_THREAD_PRIORITY", encode: { Int32(exactly: $0) })
-    }
-}
-
-extension ReadOnlyContextOption where Value == Int {
-    /// The largest number of sockets that `ZMQ_MAX_SOCKETS` can be set to.
-    /// The corresponding C option is `ZMQ_SOCKET_LIMIT`.
-    public static var socketLimit: Self {
-        .init(name: ZMQ_SOCKET_LIMIT, cName: "ZMQ_SOCKET_LIMIT", decode: { Int($0) })
-    }
-
-    /// The size of a `zmq_msg_t` in this libzmq build.
-    /// The corresponding C option is `ZMQ_MSG_T_SIZE`.
-    public static var messageStructSize: Self {
-        .init(name: ZMQ_MSG_T_SIZE, cName: "ZMQ_MSG_T_SIZE", decode: { Int($0) })
-    }
 }

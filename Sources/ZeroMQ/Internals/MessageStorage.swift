@@ -120,7 +120,6 @@ extension MessageStorage {
     }
 }
 
-
 /// What libzmq calls back, from any thread, when it no longer needs the bytes of a
 /// zero-copy message: runs the message's deallocator exactly once.
 final class ZeroCopyRelease: Sendable {

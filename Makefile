@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?=
 
 .PHONY: all deps build demo test user-programs sanitize docs bench bench-instructions check-instructions \
-	bench-syscalls clean
+	bench-syscalls check-boundary clean
 
 all: build
 
@@ -61,6 +61,10 @@ bench-instructions:
 check-instructions:
 	@bash scripts/ensure-deps.sh valgrind
 	@bash scripts/check-instructions.sh
+
+## No libzmq call outside Sources/ZeroMQ/Internals/ (Docs/Design.md, "The C boundary").
+check-boundary:
+	@bash scripts/check-boundary.sh
 
 ## System calls per round trip, lat inproc 1 byte: C, Swift, Swift async (strace -f -c,
 ## and perf's tracepoints when perf is installed; about three minutes).

@@ -271,7 +271,9 @@ struct AuthenticatorTests {
         let context = try makeContext()
         let seen = Locked<[String]>([])
         let policy = ZAPPolicy(handler: { request in
-            seen.value.append("\(request.domain) \(request.mechanism) \(request.address) \(request.username ?? "-")")
+            seen.withLock {
+                $0.append("\(request.domain) \(request.mechanism) \(request.address) \(request.username ?? "-")")
+            }
             switch request.password {
             case "open sesame": return .allow(userID: "handled \(request.username ?? "")")
             case "later": return .temporaryError("try again")

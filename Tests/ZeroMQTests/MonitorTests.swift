@@ -288,7 +288,7 @@ struct MonitorTests {
         let reader = TestThread(moving: {
             do {
                 while let event = try monitor.next(timeout: .seconds(5)) {
-                    seen.value.append(String(event.kind.description.prefix { $0 != " " }))
+                    seen.withLock { $0.append(String(event.kind.description.prefix { $0 != " " })) }
                 }
             } catch {
                 Issue.record("\(error)")

@@ -234,7 +234,7 @@ private final class TCPRelay: @unchecked Sendable {
                     open -= 1
                     continue
                 }
-                recording.value += buffer[..<count]
+                recording.withLock { $0 += buffer[..<count] }
                 _ = buffer.withUnsafeBytes { write(to, $0.baseAddress, count) }
             }
         }

@@ -59,7 +59,7 @@ struct StreamTests {
                 let socket = try StreamSocket(context)
                 endpoint.value = try socket.bind("tcp://127.0.0.1:*")
                 try serveHello(socket) { id, data in
-                    log.value.append(Received(id: Array(id), data: Array(data)))
+                    log.withLock { $0.append(Received(id: Array(id), data: Array(data))) }
                 }
             } catch .contextTerminated {
                 outcome.value = "stopped"

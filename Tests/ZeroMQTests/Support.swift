@@ -202,9 +202,16 @@ final class TestThread: Sendable {
 final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
     init(_ value: Value) { mutex = Mutex(value) }
+    /// Reads or replaces the value. A change made through it (`value.append(x)`) is a
+    /// read, then a write: two threads can lose one of their changes. Use ``withLock(_:)``.
     var value: Value {
         get { mutex.withLock { $0 } }
         set { mutex.withLock { $0 = newValue } }
+    }
+
+    /// Changes the value under the lock, in one step.
+    func withLock<Result>(_ body: (inout sending Value) -> sending Result) -> sending Result {
+        mutex.withLock(body)
     }
 }
 

@@ -130,9 +130,11 @@ struct TeardownTests {
                 context.close()
                 // Whatever this close() did, the context is closed when it returns: the
                 // threads that used its sockets have stopped.
-                seen.value.append(
-                    "closer \(index): proxy running \(proxy.isRunning), authenticator running \(authenticator.isRunning)"
-                )
+                seen.withLock {
+                    $0.append(
+                        "closer \(index): proxy running \(proxy.isRunning), authenticator running \(authenticator.isRunning)"
+                    )
+                }
             }
         }
         for closer in closers {
@@ -379,7 +381,7 @@ struct AsyncProxySteeringTests {
                         try proxy.resume()
                         _ = try proxy.statistics()
                     } catch {
-                        failures.value.append("thread: \(error)")
+                        failures.withLock { $0.append("thread: \(error)") }
                     }
                 }
             }

@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?=
 
 .PHONY: all deps build demo test user-programs sanitize docs bench bench-instructions check-instructions \
-	bench-syscalls check-boundary clean
+	bench-syscalls check-boundary check-snippets clean
 
 all: build
 
@@ -21,11 +21,12 @@ build: deps
 demo: deps
 	$(SWIFT) run $(SWIFT_FLAGS) zmq-demo
 
-## Runs the test suite against real libzmq sockets, then the user programs below
-## (a few minutes at most).
+## Runs the test suite against real libzmq sockets, then compiles the documentation's
+## snippets, then runs the user programs below (a few minutes at most).
 test: deps
 	@bash scripts/ensure-deps.sh python3-zmq
 	$(SWIFT) test $(SWIFT_FLAGS)
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-snippets.sh
 	@bash scripts/user-programs.sh
 
 ## Programs in a package that depends on this one (Tests/UserPrograms), each in its own
@@ -61,6 +62,11 @@ bench-instructions:
 check-instructions:
 	@bash scripts/ensure-deps.sh valgrind
 	@bash scripts/check-instructions.sh
+
+## Every ```swift snippet of README.md, Docs/ and the DocC catalog type-checked in the
+## context a user would paste it into; errors name the markdown line (seconds, after the build).
+check-snippets: deps
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-snippets.sh
 
 ## No libzmq call outside Sources/ZeroMQ/Internals/ (Docs/Design.md, "The C boundary").
 check-boundary:

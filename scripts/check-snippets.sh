@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Compiles every ```swift snippet of README.md, Docs/*.md and
+# Sources/ZeroMQ/ZeroMQ.docc/*.md against the built ZeroMQ module, each in the context a
+# user would paste it into (top-level code, a function, file scope, Package.swift), and
+# fails on any error or warning, naming the markdown file and line.
+#
+# The annotations that give a snippet its context (an HTML comment on the line before
+# the fence, `<!-- snippet: function; prelude: let context = try Context() -->`) are
+# described in scripts/check-snippets.py and in Docs/Design.md, "Documentation that
+# compiles".
+#
+# Builds the ZeroMQ target first (nothing to do after `swift test` with the same
+# SWIFT_FLAGS), then type-checks, two compiler invocations at a time. Arguments go to
+# check-snippets.py: a list of markdown files checks only those, `--list` lists the
+# snippets and their contexts, `--keep DIR` keeps the generated sources.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck disable=SC2086 # SWIFT_FLAGS is a list of flags
+swift build --target ZeroMQ ${SWIFT_FLAGS:-} >/dev/null
+# shellcheck disable=SC2086
+bin=$(swift build --show-bin-path ${SWIFT_FLAGS:-})
+exec python3 scripts/check-snippets.py --modules "$bin/Modules" "$@"

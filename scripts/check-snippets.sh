@@ -16,7 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC2086 # SWIFT_FLAGS is a list of flags
-swift build --target ZeroMQ ${SWIFT_FLAGS:-} >/dev/null
+if ! log=$(swift build --target ZeroMQ ${SWIFT_FLAGS:-} 2>&1); then
+    echo "$log" >&2
+    exit 1
+fi
 # shellcheck disable=SC2086
-bin=$(swift build --show-bin-path ${SWIFT_FLAGS:-})
+bin=$(swift build --show-bin-path ${SWIFT_FLAGS:-} 2>/dev/null)
 exec python3 scripts/check-snippets.py --modules "$bin/Modules" "$@"

@@ -56,7 +56,7 @@ struct CurveKeyTests {
         let publicError = #expect(throws: ZMQError.invalidArgument) { try CurvePublicKey(bytes: bytes) }
         #expect(
             publicError?.description
-                == "CurvePublicKey(bytes:) \(count) bytes: a CURVE key is 32 bytes (Invalid argument)")
+                == "CurvePublicKey(bytes:) \(count) bytes: a CURVE key is 32 bytes (EINVAL: Invalid argument)")
         let secretError = #expect(throws: ZMQError.invalidArgument) { try CurveSecretKey(bytes: bytes) }
         #expect(secretError?.operation == "CurveSecretKey(bytes:)")
         #expect(secretError?.reason == "a CURVE key is 32 bytes")
@@ -68,7 +68,8 @@ struct CurveKeyTests {
         let publicError = #expect(throws: ZMQError.invalidArgument) { try CurvePublicKey(z85: text) }
         #expect(
             publicError?.description
-                == "CurvePublicKey(z85:) \(length) characters: a CURVE key in Z85 is 40 characters (Invalid argument)")
+                == "CurvePublicKey(z85:) \(length) characters: a CURVE key in Z85 is 40 characters (EINVAL: Invalid argument)"
+        )
         let secretError = #expect(throws: ZMQError.invalidArgument) { try CurveSecretKey(z85: text) }
         #expect(secretError?.reason == "a CURVE key in Z85 is 40 characters")
     }

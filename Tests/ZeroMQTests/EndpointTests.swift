@@ -55,7 +55,8 @@ struct EndpointTests {
         let socket = try PairSocket(context)
         let error = #expect(throws: ZMQError.invalidArgument) { try socket.bind("tcp://127.0.0.1:99999") }
         #expect(
-            error?.description == "bind tcp://127.0.0.1:99999: port 99999 is out of range 0...65535 (Invalid argument)")
+            error?.description
+                == "bind tcp://127.0.0.1:99999: port 99999 is out of range 0...65535 (EINVAL: Invalid argument)")
     }
 
     @Test("a missing port is invalidArgument")

@@ -73,7 +73,7 @@ struct Z85Tests {
         #expect(
             error?.description
                 == "zmq_z85_decode \(length) characters: Z85 decodes a multiple of 5 characters, "
-                + "and \(length) is not one (Invalid argument)")
+                + "and \(length) is not one (EINVAL: Invalid argument)")
     }
 
     @Test(
@@ -109,7 +109,7 @@ struct Z85Tests {
         #expect(
             first?.description
                 == "zmq_z85_decode 5 characters: the 5 characters at offset 0 stand for 4331409002, "
-                + "more than the 4 bytes of a Z85 group can hold (Invalid argument)")
+                + "more than the 4 bytes of a Z85 group can hold (EINVAL: Invalid argument)")
     }
 
     @Test("the alphabet has 85 distinct ASCII characters")

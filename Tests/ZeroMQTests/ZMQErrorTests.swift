@@ -68,17 +68,75 @@ struct ZMQErrorTests {
         #expect(ZMQError(rawValue: CZMQ_EFSM) == .invalidState)
     }
 
-    @Test("description puts operation, target, reason and zmq_strerror together")
+    @Test("description puts operation, target, reason, the code's name and zmq_strerror together")
     func description() {
         let strerror = String(cString: zmq_strerror(EINVAL))
         let full = ZMQError(EINVAL, operation: "bind", target: "tcp://x", reason: "bad port")
         #expect(full.message == strerror)
-        #expect(full.description == "bind tcp://x: bad port (\(strerror))")
-        #expect(ZMQError(EINVAL, operation: "bind").description == "bind: \(strerror)")
-        #expect(ZMQError(EINVAL, operation: nil, target: "ZMQ_LINGER").description == "ZMQ_LINGER: \(strerror)")
-        #expect(ZMQError.invalidArgument.description == strerror)
+        #expect(full.description == "bind tcp://x: bad port (EINVAL: \(strerror))")
+        #expect(ZMQError(EINVAL, operation: "bind").description == "bind: \(strerror) (EINVAL)")
+        #expect(
+            ZMQError(EINVAL, operation: nil, target: "ZMQ_LINGER").description == "ZMQ_LINGER: \(strerror) (EINVAL)")
+        #expect(ZMQError.invalidArgument.description == "\(strerror) (EINVAL)")
         #expect(ZMQError.contextTerminated.message == String(cString: zmq_strerror(CZMQ_ETERM)))
         #expect(ZMQError.invalidState.message.contains("state"))
+    }
+
+    @Test("every named code has its C name, libzmq's own codes included")
+    func names() {
+        let named: [(ZMQError, String)] = [
+            (.again, "EAGAIN"), (.contextTerminated, "ETERM"), (.invalidState, "EFSM"),
+            (.notSupported, "ENOTSUP"), (.protocolNotSupported, "EPROTONOSUPPORT"),
+            (.incompatibleProtocol, "ENOCOMPATPROTO"), (.addressInUse, "EADDRINUSE"),
+            (.addressNotAvailable, "EADDRNOTAVAIL"), (.noSuchDevice, "ENODEV"), (.notSocket, "ENOTSOCK"),
+            (.hostUnreachable, "EHOSTUNREACH"), (.noIOThread, "EMTHREAD"), (.invalidArgument, "EINVAL"),
+            (.noEntry, "ENOENT"), (.nameTooLong, "ENAMETOOLONG"), (.messageTooLarge, "EMSGSIZE"),
+            (.interrupted, "EINTR"), (.tooManyOpenFiles, "EMFILE"), (.noMemory, "ENOMEM"),
+            (.noBufferSpace, "ENOBUFS"), (.badAddress, "EFAULT"), (.networkDown, "ENETDOWN"),
+            (.networkUnreachable, "ENETUNREACH"), (.connectionRefused, "ECONNREFUSED"),
+            (.addressFamilyNotSupported, "EAFNOSUPPORT"), (.inProgress, "EINPROGRESS"),
+            (.connectionAborted, "ECONNABORTED"), (.connectionReset, "ECONNRESET"),
+            (.notConnected, "ENOTCONN"), (.timedOut, "ETIMEDOUT"), (.networkReset, "ENETRESET"),
+        ]
+        for (error, name) in named {
+            #expect(error.name == name, "\(error.code)")
+            #expect(error.description.hasSuffix("(\(name))"), "\(error.description)")
+        }
+        // libzmq's own codes are ZMQ_HAUSNUMERO (156384712) + n: EFSM is the number a
+        // log showed before errors had names.
+        #expect(ZMQError(rawValue: 156_384_763).name == "EFSM")
+        #expect(ZMQError(rawValue: 156_384_712 + 53).name == "ETERM")
+        #expect(ZMQError(rawValue: 156_384_712 + 52).name == "ENOCOMPATPROTO")
+        #expect(ZMQError(rawValue: 156_384_712 + 54).name == "EMTHREAD")
+        // Codes libzmq passes on from the system, with no static of their own.
+        #expect(ZMQError(rawValue: EACCES).name == "EACCES")
+        #expect(ZMQError(rawValue: EPERM).name == "EPERM")
+        #expect(ZMQError(rawValue: ENOTDIR).name == "ENOTDIR")
+        #expect(ZMQError(rawValue: EWOULDBLOCK).name == "EAGAIN")
+        // A code with no name says so, with its number.
+        #expect(ZMQError(rawValue: 999_999).name == "errno 999999")
+        #expect(ZMQError(rawValue: 999_999).description.hasSuffix("(errno 999999)"))
+    }
+
+    @Test("errors from real libzmq calls print their C names")
+    func realNames() throws {
+        let context = try makeContext()
+        // EFSM: a REQ that sends twice.
+        let req = try ReqSocket(context)
+        try req.connect(Transport.inproc.bindEndpoint())
+        try req.send("first")
+        let twice = #expect(throws: ZMQError.self) { try req.send("second") }
+        #expect(twice == .invalidState)
+        #expect(twice?.description.contains("(EFSM: ") == true, "\(String(describing: twice))")
+        // EPROTONOSUPPORT: an unknown transport.
+        let unknown = #expect(throws: ZMQError.self) { try req.connect("nosuch://x") }
+        #expect(unknown?.description.contains("EPROTONOSUPPORT") == true, "\(String(describing: unknown))")
+        // ETERM: a socket of a context that was shut down.
+        let pull = try PullSocket(context)
+        context.shutdown()
+        let terminated = #expect(throws: ZMQError.self) { _ = try pull.receive() }
+        #expect(terminated == .contextTerminated)
+        #expect(terminated?.description.contains("ETERM") == true, "\(String(describing: terminated))")
     }
 
     @Test("a real failure describes what failed")
@@ -94,7 +152,8 @@ struct ZMQErrorTests {
             #expect(error.target == "PULL")
             #expect(error.reason == "timed out (ZMQ_RCVTIMEO)")
             #expect(
-                error.description == "receive PULL: timed out (ZMQ_RCVTIMEO) (\(String(cString: zmq_strerror(EAGAIN))))"
+                error.description
+                    == "receive PULL: timed out (ZMQ_RCVTIMEO) (EAGAIN: \(String(cString: zmq_strerror(EAGAIN))))"
             )
         }
     }

@@ -22,12 +22,15 @@ import Darwin
 /// }
 /// ```
 ///
+/// Its ``name`` is the code's C name (`"EFSM"`, `"EAGAIN"`, `"ETERM"`), which
+/// ``description`` shows too.
+///
 /// Besides the code, an error remembers what failed: the ``operation`` ("bind",
 /// "receive", "setsockopt"), its ``target`` (an endpoint, or an option and its value
 /// such as "ZMQ_SNDHWM = -1")
 /// and, where swift-zeromq knows better than `zmq_strerror`, a ``reason``. Its
 /// ``description`` puts them together:
-/// `bind tcp://127.0.0.1:99999: port 99999 is out of range 0...65535 (Invalid argument)`.
+/// `bind tcp://127.0.0.1:99999: port 99999 is out of range 0...65535 (EINVAL: Invalid argument)`.
 ///
 /// Two errors are equal when their codes are equal; the operation, target and reason
 /// are diagnostics and do not take part in comparison.
@@ -74,8 +77,10 @@ public struct ZMQError: Error, Sendable, Hashable, RawRepresentable, CustomStrin
         LibraryCalls.describe(rawValue)
     }
 
-    /// What failed and why, such as
-    /// `"unbind tcp://127.0.0.1:5555: the socket is not bound to this endpoint (No such file or directory)"`.
+    /// What failed and why, with the code's symbolic ``name``, such as
+    /// `"send: Operation cannot be accomplished in current state (EFSM)"`, or, with a
+    /// ``reason``,
+    /// `"unbind tcp://127.0.0.1:5555: the socket is not bound to this endpoint (ENOENT: No such file or directory)"`.
     public var description: String {
         var text = ""
         if let operation {
@@ -86,9 +91,9 @@ public struct ZMQError: Error, Sendable, Hashable, RawRepresentable, CustomStrin
             text += target + ": "
         }
         if let reason {
-            text += "\(reason) (\(message))"
+            text += "\(reason) (\(name): \(message))"
         } else {
-            text += message
+            text += "\(message) (\(name))"
         }
         return text
     }
@@ -215,6 +220,55 @@ extension ZMQError {
 
     /// The connection was reset by the network. The C code is `ENETRESET`.
     public static var networkReset: ZMQError { ZMQError(rawValue: CZMQ_ENETRESET) }
+}
+
+// MARK: - Symbolic names
+
+extension ZMQError {
+    /// The C name of the code, such as `"EAGAIN"`, `"ETERM"` or `"EFSM"`, for every
+    /// code libzmq reports: its own (`EFSM`, `ETERM`, `ENOCOMPATPROTO`, `EMTHREAD`,
+    /// numbered from `ZMQ_HAUSNUMERO`, 156384712) and the system's. A code with no
+    /// known name reads `"errno 1234"`.
+    ///
+    /// ``description`` includes it, so that a log line can be searched for the C name
+    /// that libzmq's documentation uses.
+    public var name: String {
+        Self.names[rawValue] ?? "errno \(rawValue)"
+    }
+
+    /// Every code libzmq can return, by the name its documentation and `errno.h` use.
+    /// Where two names share a value (`EWOULDBLOCK` and `EAGAIN`, `EOPNOTSUPP` and
+    /// `ENOTSUP` on Linux), the one libzmq's documentation uses is kept.
+    private static let names: [Int32: String] = {
+        let pairs: [(Int32, String)] = [
+            // libzmq's own codes (ZMQ_HAUSNUMERO + n), and the POSIX codes it defines
+            // itself where the platform's errno.h lacks them.
+            (CZMQ_EFSM, "EFSM"), (CZMQ_ENOCOMPATPROTO, "ENOCOMPATPROTO"), (CZMQ_ETERM, "ETERM"),
+            (CZMQ_EMTHREAD, "EMTHREAD"), (CZMQ_ENOTSUP, "ENOTSUP"), (CZMQ_EPROTONOSUPPORT, "EPROTONOSUPPORT"),
+            (CZMQ_ENOBUFS, "ENOBUFS"), (CZMQ_ENETDOWN, "ENETDOWN"), (CZMQ_EADDRINUSE, "EADDRINUSE"),
+            (CZMQ_EADDRNOTAVAIL, "EADDRNOTAVAIL"), (CZMQ_ECONNREFUSED, "ECONNREFUSED"),
+            (CZMQ_EINPROGRESS, "EINPROGRESS"), (CZMQ_ENOTSOCK, "ENOTSOCK"), (CZMQ_EMSGSIZE, "EMSGSIZE"),
+            (CZMQ_EAFNOSUPPORT, "EAFNOSUPPORT"), (CZMQ_ENETUNREACH, "ENETUNREACH"),
+            (CZMQ_ECONNABORTED, "ECONNABORTED"), (CZMQ_ECONNRESET, "ECONNRESET"), (CZMQ_ENOTCONN, "ENOTCONN"),
+            (CZMQ_ETIMEDOUT, "ETIMEDOUT"), (CZMQ_EHOSTUNREACH, "EHOSTUNREACH"), (CZMQ_ENETRESET, "ENETRESET"),
+            // The system's codes that libzmq passes on from the calls it makes.
+            (EAGAIN, "EAGAIN"), (EINVAL, "EINVAL"), (EINTR, "EINTR"), (EFAULT, "EFAULT"), (ENOMEM, "ENOMEM"),
+            (ENOENT, "ENOENT"), (EMFILE, "EMFILE"), (ENFILE, "ENFILE"), (ENODEV, "ENODEV"),
+            (ENAMETOOLONG, "ENAMETOOLONG"), (EPERM, "EPERM"), (EACCES, "EACCES"), (EBADF, "EBADF"),
+            (EBUSY, "EBUSY"), (EEXIST, "EEXIST"), (ENOTDIR, "ENOTDIR"), (EISDIR, "EISDIR"), (ENOSPC, "ENOSPC"),
+            (EROFS, "EROFS"), (ELOOP, "ELOOP"), (EPIPE, "EPIPE"), (EIO, "EIO"), (ENXIO, "ENXIO"),
+            (ENOSYS, "ENOSYS"), (ERANGE, "ERANGE"), (ESRCH, "ESRCH"), (ECHILD, "ECHILD"),
+            (EDEADLK, "EDEADLK"), (ENOTTY, "ENOTTY"), (EPROTO, "EPROTO"), (EPROTOTYPE, "EPROTOTYPE"),
+            (ENOPROTOOPT, "ENOPROTOOPT"), (ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT"), (EISCONN, "EISCONN"),
+            (EALREADY, "EALREADY"), (EDESTADDRREQ, "EDESTADDRREQ"), (ESHUTDOWN, "ESHUTDOWN"),
+            (EHOSTDOWN, "EHOSTDOWN"), (EOVERFLOW, "EOVERFLOW"),
+        ]
+        var names: [Int32: String] = [:]
+        for (code, name) in pairs where names[code] == nil {
+            names[code] = name
+        }
+        return names
+    }()
 }
 
 // MARK: - Reading errors from libzmq

@@ -142,6 +142,12 @@ def extract(path: str) -> list[Snippet]:
                 i += 1
                 while i < len(lines) and not lines[i].strip().startswith(other.group(2)):
                     i += 1
+            elif re.match(r"^\s*<!--\s*snippet\b", lines[i]) and not (
+                i + 1 < len(lines) and re.match(r"^\s*(```+|~~~+)\s*swift\s*$", lines[i + 1])
+            ):
+                raise SystemExit(
+                    f"{path}:{i + 1}: error: a snippet annotation must be on the line right before "
+                    "a ```swift fence")
             i += 1
             continue
         indent, marker = fence.group(1), fence.group(2)

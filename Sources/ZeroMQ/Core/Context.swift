@@ -186,7 +186,8 @@ public final class Context: @unchecked Sendable {
     ///
     /// - Parameter linger: The linger period given to every socket before it is
     ///   closed; `nil` keeps each socket's own (``defaultLinger`` unless changed), and
-    ///   `.zero` drops every queued message at once.
+    ///   `.zero` gives up on every queued message (once this returns, nothing of the
+    ///   context is left to deliver anything).
     ///
     /// The corresponding C functions are `zmq_ctx_shutdown`, `zmq_close` for each
     /// socket, and `zmq_ctx_term`; pyzmq calls this `Context.destroy`.

@@ -142,7 +142,10 @@ public final class Socket<Kind: SocketTypeProtocol> {
 
     /// Sets the linger period, then closes the socket.
     ///
-    /// `close(linger: .zero)` drops every pending message at once.
+    /// `close(linger: .zero)` gives up on pending messages: libzmq stops trying to
+    /// send them. It does not promise that none is sent: libzmq closes the socket in
+    /// its I/O threads, and a connection that completes before they get to it still
+    /// takes the queue (Docs/Troubleshooting.md, "Messages lost when a program ends").
     public func close(linger: Timeout) {
         if let handle {
             _ = SocketCalls(handle).setLinger(linger)

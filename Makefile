@@ -27,6 +27,7 @@ test: deps
 	@bash scripts/ensure-deps.sh python3-zmq
 	$(SWIFT) test $(SWIFT_FLAGS)
 	@bash scripts/user-programs.sh
+	@SWIFT="$(SWIFT)" SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-misuse.sh
 
 ## Programs in a package that depends on this one (Tests/UserPrograms), each in its own
 ## process: senders that end, against a receiver that counts what arrived, and a broker

@@ -2,9 +2,9 @@
 //
 // scripts/check-misuse.sh typechecks this file against the built ZeroMQ module with the
 // compiler's own `-verify` mode: every error announced below in double braces must be
-// produced on the line it names (`@+1`: the next line), and no other error may be. Docs/Errors.md quotes
-// these messages. The functions that end in `Compiles` are the control: the same calls on
-// the right kinds and types, which must produce nothing.
+// produced on the line it names (`@+1`: the next line), and no other error may be.
+// Docs/Errors.md quotes these messages. The functions at the end are the control: the
+// same calls on the right kinds and types, which must compile.
 
 import ZeroMQ
 

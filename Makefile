@@ -28,6 +28,7 @@ test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
 	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-snippets.sh
 	@bash scripts/user-programs.sh
+	@SWIFT="$(SWIFT)" SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-misuse.sh
 
 ## Programs in a package that depends on this one (Tests/UserPrograms), each in its own
 ## process: senders that end, against a receiver that counts what arrived, and a broker

@@ -228,6 +228,10 @@ struct ContextTests {
         let socket = try PushSocket(infinite)
         #expect(try socket.option(.linger) == .infinite)
         socket.close()
+        // A negative linger is zero, not infinite.
+        let negative = try Context(defaultLinger: .milliseconds(-3))
+        #expect(negative.defaultLinger == .zero)
+        #expect(try PushSocket(negative).option(.linger) == .zero)
     }
 
     @Test("options can be read and set")
@@ -263,8 +267,8 @@ struct ContextTests {
     func threadScheduling() throws {
         let context = try makeContext()
         // ZMQ_THREAD_PRIORITY has no getter in libzmq (its number, 3, is
-        // ZMQ_SOCKET_LIMIT's): the option is a WriteOnlyContextOption, and
-        // `context.option(.threadPriority)` does not compile.
+        // ZMQ_SOCKET_LIMIT's): the option is write-only, and `context.option(.threadPriority)`
+        // does not compile (scripts/check-misuse.sh checks that).
         try context.setOption(.threadPriority, 0)
         let negative = #expect(throws: ZMQError.invalidArgument) { try context.setOption(.threadPriority, -1) }
         #expect(negative?.description.contains("ZMQ_THREAD_PRIORITY = -1") == true)

@@ -3,7 +3,8 @@ import Glibc
 import Testing
 import ZeroMQ
 
-/// Every time interval is a `Timeout`, with libzmq's special values named.
+/// Time intervals: a `Timeout` where libzmq has an infinite value (its special values
+/// named), a `Duration` where it has none; a negative value is zero either way.
 @Suite("Interval options")
 struct IntervalOptionTests {
     /// What libzmq itself holds for `option`.
@@ -27,20 +28,26 @@ struct IntervalOptionTests {
         #expect(try socket.option(.reconnectInterval).duration == .seconds(2))
     }
 
-    @Test("reconnectIntervalMax, heartbeatInterval, recoveryInterval: finite, .zero has a meaning")
+    @Test("reconnectIntervalMax, heartbeatInterval, recoveryInterval: Durations, .zero has a meaning")
     func finite() throws {
         let socket = try DealerSocket(makeContext())
         #expect(try socket.option(.reconnectIntervalMax) == .zero)  // no back-off
         #expect(try socket.option(.heartbeatInterval) == .zero)  // no heartbeats
         #expect(try socket.option(.recoveryInterval) == .seconds(10))
-        for option in [SocketOption<Timeout>.reconnectIntervalMax, .heartbeatInterval, .recoveryInterval] {
+        typealias Option = SocketOption<SocketType.Dealer, Duration, OptionAccess.ReadWrite>
+        for option in [Option.reconnectIntervalMax, .heartbeatInterval, .recoveryInterval] {
             try socket.setOption(option, .milliseconds(1500))
             #expect(try socket.option(option) == .milliseconds(1500))
+            #expect(raw(socket, option.rawValue) == 1500)
             try socket.setOption(option, .zero)
             #expect(try socket.option(option) == .zero)
-            let error = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(option, .infinite) }
-            #expect(error?.description.contains("\(option.name) = infinite") == true)
-            #expect(error?.description.contains("no infinite value") == true)
+            try socket.setOption(option, .microseconds(1001))  // rounded up to whole milliseconds
+            #expect(try socket.option(option) == .milliseconds(2))
+            try socket.setOption(option, .milliseconds(-3))  // negative is zero
+            #expect(raw(socket, option.rawValue) == 0)
+            #expect(try socket.option(option) == .zero)
+            try socket.setOption(option, .seconds(Int64.max))  // clamped to a C int of milliseconds
+            #expect(raw(socket, option.rawValue) == Int32.max)
         }
     }
 
@@ -54,11 +61,13 @@ struct IntervalOptionTests {
         #expect(try socket.option(.heartbeatTimeToLive) == .milliseconds(1300))
         try socket.setOption(.heartbeatTimeToLive, .milliseconds(6_553_500))
         #expect(try socket.option(.heartbeatTimeToLive) == .milliseconds(6_553_500))
-        for value in [Timeout.milliseconds(6_553_600), .infinite] {
-            let error = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(.heartbeatTimeToLive, value) }
-            #expect(error?.description.contains("ZMQ_HEARTBEAT_TTL = \(value)") == true)
+        let error = #expect(throws: ZMQError.invalidArgument) {
+            try socket.setOption(.heartbeatTimeToLive, .milliseconds(6_553_600))
         }
+        #expect(error?.description.contains("ZMQ_HEARTBEAT_TTL = 6553.6 seconds") == true)
         #expect(try socket.option(.heartbeatTimeToLive) == .milliseconds(6_553_500))
+        try socket.setOption(.heartbeatTimeToLive, .seconds(-1))  // negative is zero
+        #expect(try socket.option(.heartbeatTimeToLive) == .zero)
     }
 
     @Test("heartbeatTimeout: nil is libzmq's default, which it does not take back")
@@ -67,17 +76,20 @@ struct IntervalOptionTests {
         #expect(try socket.option(.heartbeatTimeout) == nil)
         try socket.setOption(.heartbeatTimeout, .milliseconds(3000))
         #expect(try socket.option(.heartbeatTimeout) == .milliseconds(3000))
-        for value in [nil, Timeout.infinite] {
-            let error = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(.heartbeatTimeout, value) }
-            #expect(error?.description.contains("ZMQ_HEARTBEAT_TIMEOUT") == true)
-        }
+        let error = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(.heartbeatTimeout, nil) }
+        #expect(error?.description.contains("ZMQ_HEARTBEAT_TIMEOUT") == true)
+        #expect(try socket.option(.heartbeatTimeout) == .milliseconds(3000))
+        try socket.setOption(.heartbeatTimeout, .milliseconds(-5))  // negative is zero
+        #expect(raw(socket, ZMQ_HEARTBEAT_TIMEOUT) == 0)
+        #expect(try socket.option(.heartbeatTimeout) == .zero)
     }
 
-    @Test("tcpKeepaliveIdle and tcpKeepaliveInterval: whole seconds, nil for the OS default")
+    @Test("tcpKeepaliveIdle and tcpKeepaliveInterval: whole seconds, at least one, nil for the OS default")
     func keepalive() throws {
         let socket = try DealerSocket(makeContext())
+        typealias Option = SocketOption<SocketType.Dealer, Duration?, OptionAccess.ReadWrite>
         for (option, cOption) in [
-            (SocketOption<Timeout?>.tcpKeepaliveIdle, ZMQ_TCP_KEEPALIVE_IDLE),
+            (Option.tcpKeepaliveIdle, ZMQ_TCP_KEEPALIVE_IDLE),
             (.tcpKeepaliveInterval, ZMQ_TCP_KEEPALIVE_INTVL),
         ] {
             #expect(try socket.option(option) == nil)
@@ -86,11 +98,18 @@ struct IntervalOptionTests {
             #expect(try socket.option(option) == .seconds(30))
             try socket.setOption(option, .milliseconds(1001))  // rounded up
             #expect(try socket.option(option) == .seconds(2))
+            try socket.setOption(option, .milliseconds(1))
+            #expect(try socket.option(option) == .seconds(1))
             try socket.setOption(option, nil)
             #expect(raw(socket, cOption) == -1)
             #expect(try socket.option(option) == nil)
-            let error = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(option, .infinite) }
-            #expect(error?.description.contains("\(option.name) = Optional(infinite)") == true)
+            // libzmq takes 0, and then no tcp connection with keep-alive on completes.
+            for value in [Duration.zero, .seconds(-2)] {
+                let error = #expect(throws: ZMQError.invalidArgument) { try socket.setOption(option, value) }
+                #expect(error?.description.contains("\(option.name) = Optional(\(value))") == true)
+                #expect(error?.description.contains("at least 1 second") == true)
+            }
+            #expect(raw(socket, cOption) == -1)
         }
     }
 

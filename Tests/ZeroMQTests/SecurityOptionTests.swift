@@ -15,21 +15,22 @@ import Darwin
 struct SecurityOptionTests {
     @Test("every security option has zmq.h's number")
     func constants() {
-        #expect(SocketOption<Bool>.plainServer.rawValue == ZMQ_PLAIN_SERVER)
-        #expect(SocketOption<String>.plainUsername.rawValue == ZMQ_PLAIN_USERNAME)
-        #expect(SocketOption<String>.plainPassword.rawValue == ZMQ_PLAIN_PASSWORD)
-        #expect(SocketOption<Bool>.curveServer.rawValue == ZMQ_CURVE_SERVER)
-        #expect(SocketOption<CurvePublicKey>.curvePublicKey.rawValue == ZMQ_CURVE_PUBLICKEY)
-        #expect(SocketOption<CurveSecretKey>.curveSecretKey.rawValue == ZMQ_CURVE_SECRETKEY)
-        #expect(SocketOption<CurvePublicKey>.curveServerKey.rawValue == ZMQ_CURVE_SERVERKEY)
-        #expect(SocketOption<String>.zapDomain.rawValue == ZMQ_ZAP_DOMAIN)
-        #expect(SocketOption<Bool>.gssapiServer.rawValue == ZMQ_GSSAPI_SERVER)
-        #expect(SocketOption<String>.gssapiPrincipal.rawValue == ZMQ_GSSAPI_PRINCIPAL)
-        #expect(SocketOption<String>.gssapiServicePrincipal.rawValue == ZMQ_GSSAPI_SERVICE_PRINCIPAL)
-        #expect(SocketOption<Bool>.gssapiPlaintext.rawValue == ZMQ_GSSAPI_PLAINTEXT)
-        #expect(SocketOption<GSSAPINameType>.gssapiPrincipalNameType.rawValue == ZMQ_GSSAPI_PRINCIPAL_NAMETYPE)
+        typealias Option<Value> = SocketOption<SocketType.Dealer, Value, OptionAccess.ReadWrite>
+        #expect(Option<Bool>.plainServer.rawValue == ZMQ_PLAIN_SERVER)
+        #expect(Option<String>.plainUsername.rawValue == ZMQ_PLAIN_USERNAME)
+        #expect(Option<String>.plainPassword.rawValue == ZMQ_PLAIN_PASSWORD)
+        #expect(Option<Bool>.curveServer.rawValue == ZMQ_CURVE_SERVER)
+        #expect(Option<CurvePublicKey>.curvePublicKey.rawValue == ZMQ_CURVE_PUBLICKEY)
+        #expect(Option<CurveSecretKey>.curveSecretKey.rawValue == ZMQ_CURVE_SECRETKEY)
+        #expect(Option<CurvePublicKey>.curveServerKey.rawValue == ZMQ_CURVE_SERVERKEY)
+        #expect(Option<String>.zapDomain.rawValue == ZMQ_ZAP_DOMAIN)
+        #expect(Option<Bool>.gssapiServer.rawValue == ZMQ_GSSAPI_SERVER)
+        #expect(Option<String>.gssapiPrincipal.rawValue == ZMQ_GSSAPI_PRINCIPAL)
+        #expect(Option<String>.gssapiServicePrincipal.rawValue == ZMQ_GSSAPI_SERVICE_PRINCIPAL)
+        #expect(Option<Bool>.gssapiPlaintext.rawValue == ZMQ_GSSAPI_PLAINTEXT)
+        #expect(Option<GSSAPINameType>.gssapiPrincipalNameType.rawValue == ZMQ_GSSAPI_PRINCIPAL_NAMETYPE)
         #expect(
-            SocketOption<GSSAPINameType>.gssapiServicePrincipalNameType.rawValue
+            Option<GSSAPINameType>.gssapiServicePrincipalNameType.rawValue
                 == ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE)
     }
 

@@ -25,13 +25,40 @@ struct SocketOptionTests {
         #expect(try socket.option(.connectTimeout) == .milliseconds(700))
     }
 
+    @Test("a negative Timeout is zero: only .infinite is infinite")
+    func negativeTimeouts() throws {
+        let context = try makeContext()
+        let socket = try DealerSocket(context)
+        for value in [Timeout.milliseconds(-3), .seconds(-1), Timeout(milliseconds: -1), Timeout(.milliseconds(-5))] {
+            #expect(value == .zero)
+            #expect(!value.isInfinite)
+            try socket.setOption(.linger, .infinite)
+            try socket.setOption(.linger, value)
+            #expect(try socket.option(.linger) == .zero, "\(value)")
+            var raw: Int32 = -7
+            var size = MemoryLayout<Int32>.size
+            #expect(zmq_getsockopt(socket.unsafeHandle, ZMQ_LINGER, &raw, &size) == 0)
+            #expect(raw == 0)
+        }
+        // libzmq's own -1 still reads back as infinite.
+        var minusOne: Int32 = -1
+        #expect(zmq_setsockopt(socket.unsafeHandle, ZMQ_RCVTIMEO, &minusOne, MemoryLayout<Int32>.size) == 0)
+        #expect(try socket.option(.receiveTimeout) == .infinite)
+        // Where libzmq's 0 means "no limit", a negative value is zero, which it cannot take.
+        #expect(throws: ZMQError.invalidArgument) { try socket.setOption(.connectTimeout, .milliseconds(-3)) }
+        #expect(try socket.option(.connectTimeout) == .infinite)
+    }
+
     @Test("handshake and connect limits: libzmq's 0 is .infinite, and .zero is refused")
     func limitsWhereZeroMeansNone() throws {
         let context = try makeContext()
         let socket = try DealerSocket(context)
         #expect(try socket.option(.handshakeInterval) == .seconds(30))  // libzmq's default
         #expect(try socket.option(.connectTimeout) == .infinite)  // libzmq's 0: no limit
-        for option in [SocketOption<Timeout>.handshakeInterval, .connectTimeout, .tcpMaxRetransmitTimeout] {
+        for option in [
+            SocketOption<SocketType.Dealer, Timeout, OptionAccess.ReadWrite>.handshakeInterval, .connectTimeout,
+            .tcpMaxRetransmitTimeout,
+        ] {
             try socket.setOption(option, .infinite)
             #expect(try socket.option(option) == .infinite)
             // What libzmq itself holds is 0.
@@ -65,7 +92,8 @@ struct SocketOptionTests {
         try socket.setOption(.backlog, 50)
         #expect(try socket.option(.backlog) == 50)
         for (option, value) in [
-            (SocketOption<Int>.sendBufferSize, 65536), (.receiveBufferSize, 131072), (.tcpKeepaliveCount, 5),
+            (SocketOption<SocketType.Dealer, Int, OptionAccess.ReadWrite>.sendBufferSize, 65536),
+            (.receiveBufferSize, 131072), (.tcpKeepaliveCount, 5),
             (.typeOfService, 0x28), (.multicastRate, 1000), (.multicastHops, 4), (.multicastMaxTransportDataUnit, 9000),
         ] {
             try socket.setOption(option, value)

@@ -197,31 +197,3 @@ struct LibraryTests {
         }
     }
 }
-
-@Suite("Timeout")
-struct TimeoutTests {
-    @Test("durations convert to whole milliseconds, rounding up")
-    func fromDuration() {
-        #expect(Timeout(.seconds(2)) == .milliseconds(2000))
-        #expect(Timeout(.microseconds(1)) == .milliseconds(1))
-        #expect(Timeout(.milliseconds(1) + .nanoseconds(1)) == .milliseconds(2))
-        #expect(Timeout(.zero) == .zero)
-        #expect(Timeout(.seconds(-5)) == .zero)
-        #expect(Timeout(.seconds(Int64.max)).milliseconds == Int32.max)
-        #expect(Timeout.seconds(3).duration == .seconds(3))
-    }
-
-    @Test("infinite is negative, greatest, and has no duration")
-    func infinite() {
-        #expect(Timeout(milliseconds: -7) == .infinite)
-        #expect(Timeout.infinite.isInfinite)
-        #expect(Timeout.infinite.duration == nil)
-        #expect(Timeout.infinite > .seconds(1_000_000))
-        #expect(Timeout.zero < .milliseconds(1))
-        #expect(Timeout.infinite.description == "infinite")
-        #expect(Timeout.milliseconds(250).description == "250 ms")
-        #expect(Timeout.seconds(Int(Int32.max)).milliseconds == Int32.max)
-        #expect(Timeout.seconds(Int.max).milliseconds == Int32.max)
-        #expect(Timeout.milliseconds(Int.max).milliseconds == Int32.max)
-    }
-}

@@ -13,36 +13,35 @@ import Darwin
 extension Context {
     /// Sets a context option.
     ///
+    /// Only options whose access is ``OptionAccess/Writable`` compile here.
+    ///
+    /// - Parameters:
+    ///   - option: The option, such as ``ContextOption/ioThreads``.
+    ///   - value: Its new value.
     /// - Throws: ``ZMQError/invalidArgument`` when the value is out of range or libzmq
     ///   refuses it, naming the option and the value; ``ZMQError/contextTerminated``
     ///   once the context is terminated.
     ///
     /// The corresponding C function is `zmq_ctx_set`.
-    public func setOption<Value>(_ option: ContextOption<Value>, _ value: Value) throws(ZMQError) {
-        try set(option.name, option.cName, option.encode(value), value)
-    }
-
-    /// Sets a context option that libzmq does not let you read back.
-    ///
-    /// The corresponding C function is `zmq_ctx_set`.
-    public func setOption<Value>(_ option: WriteOnlyContextOption<Value>, _ value: Value) throws(ZMQError) {
+    public func setOption<Value, Access: OptionAccess.Writable>(
+        _ option: ContextOption<Value, Access>, _ value: Value
+    ) throws(ZMQError) {
         try set(option.name, option.cName, option.encode(value), value)
     }
 
     /// Reads a context option.
     ///
+    /// Only options whose access is ``OptionAccess/Readable`` compile here.
+    ///
+    /// - Parameter option: The option, such as ``ContextOption/maxSockets``.
+    /// - Returns: Its value.
     /// - Throws: ``ZMQError/contextTerminated`` once the context is terminated.
     ///
     /// The corresponding C function is `zmq_ctx_get`.
-    public func option<Value>(_ option: ContextOption<Value>) throws(ZMQError) -> Value {
+    public func option<Value, Access: OptionAccess.Readable>(_ option: ContextOption<Value, Access>) throws(ZMQError)
+        -> Value
+    {
         try option.decode(get(option.name, option.cName, minusOneIsValue: option.minusOneIsValue))
-    }
-
-    /// Reads a read-only context property.
-    ///
-    /// The corresponding C function is `zmq_ctx_get`.
-    public func option<Value>(_ option: ReadOnlyContextOption<Value>) throws(ZMQError) -> Value {
-        try option.decode(get(option.name, option.cName, minusOneIsValue: false))
     }
 
     /// Adds a CPU to the set the I/O threads may run on; call it before creating
@@ -101,43 +100,35 @@ extension Context {
     }
 }
 
-/// A context option that can be read and written, typed by its value.
+/// A context option, typed by its value and by whether it is read, written or both
+/// (``OptionAccess/ReadWrite``, ``OptionAccess/ReadOnly``, ``OptionAccess/WriteOnly``),
+/// as ``SocketOption`` is:
 ///
 /// ```swift
 /// try context.setOption(.ioThreads, 2)
 /// let sockets = try context.option(.maxSockets)
+/// let limit = try context.option(.socketLimit)   // read-only: no setOption
 /// ```
-public struct ContextOption<Value>: Sendable {
+public struct ContextOption<Value, Access>: Sendable {
     let name: Int32
     let cName: String
     /// The C `int` for a value, or `nil` when the value does not fit one.
     let encode: @Sendable (Value) -> Int32?
     let decode: @Sendable (Int32) -> Value
     /// Whether -1 from `zmq_ctx_get` is a value rather than an error.
-    var minusOneIsValue = false
-}
-
-/// A context property that can only be read, typed by its value.
-public struct ReadOnlyContextOption<Value>: Sendable {
-    let name: Int32
-    let cName: String
-    let decode: @Sendable (Int32) -> Value
-}
-
-/// A context option that libzmq lets you set but not read, typed by its value.
-public struct WriteOnlyContextOption<Value>: Sendable {
-    let name: Int32
-    let cName: String
-    let encode: @Sendable (Value) -> Int32?
+    let minusOneIsValue: Bool
 }
 
 extension ContextOption where Value == Int {
+    /// An `int` option.
     init(_ name: Int32, _ cName: String, minusOneIsValue: Bool = false) {
         self.init(
             name: name, cName: cName, encode: { Int32(exactly: $0) }, decode: { Int($0) },
             minusOneIsValue: minusOneIsValue)
     }
+}
 
+extension ContextOption where Value == Int, Access == OptionAccess.ReadWrite {
     /// The number of I/O threads; set it before creating sockets. The default is 1.
     /// The corresponding C option is `ZMQ_IO_THREADS`.
     public static var ioThreads: Self { .init(ZMQ_IO_THREADS, "ZMQ_IO_THREADS") }
@@ -161,9 +152,9 @@ extension ContextOption where Value == Int {
     public static var threadNamePrefix: Self { .init(ZMQ_THREAD_NAME_PREFIX, "ZMQ_THREAD_NAME_PREFIX") }
 }
 
-extension ContextOption where Value == Bool {
+extension ContextOption where Value == Bool, Access == OptionAccess.ReadWrite {
     init(_ name: Int32, _ cName: String) {
-        self.init(name: name, cName: cName, encode: { $0 ? 1 : 0 }, decode: { $0 != 0 })
+        self.init(name: name, cName: cName, encode: { $0 ? 1 : 0 }, decode: { $0 != 0 }, minusOneIsValue: false)
     }
 
     /// Whether the context's sockets use IPv6 as well as IPv4.
@@ -176,27 +167,20 @@ extension ContextOption where Value == Bool {
     public static var blocky: Self { .init(ZMQ_BLOCKY, "ZMQ_BLOCKY") }
 }
 
-extension WriteOnlyContextOption where Value == Int {
+extension ContextOption where Value == Int, Access == OptionAccess.WriteOnly {
     /// The scheduling priority of the I/O threads: operating-system specific, and not
     /// negative (libzmq refuses that); by default the priority is left unchanged.
-    /// libzmq cannot read it back: `zmq_ctx_get` with its number, 3, returns
-    /// `ZMQ_SOCKET_LIMIT`, which has the same number.
-    /// The corresponding C option is `ZMQ_THREAD_PRIORITY`.
-    public static var threadPriority: Self {
-        .init(name: ZMQ_THREAD_PRIORITY, cName: "ZMQ_THREAD_PRIORITY", encode: { Int32(exactly: $0) })
-    }
+    /// Write-only: `zmq_ctx_get` with its number, 3, returns `ZMQ_SOCKET_LIMIT`, which
+    /// has the same number. The corresponding C option is `ZMQ_THREAD_PRIORITY`.
+    public static var threadPriority: Self { .init(ZMQ_THREAD_PRIORITY, "ZMQ_THREAD_PRIORITY") }
 }
 
-extension ReadOnlyContextOption where Value == Int {
-    /// The largest number of sockets that `ZMQ_MAX_SOCKETS` can be set to.
+extension ContextOption where Value == Int, Access == OptionAccess.ReadOnly {
+    /// The largest number of sockets that `ZMQ_MAX_SOCKETS` can be set to. Read-only.
     /// The corresponding C option is `ZMQ_SOCKET_LIMIT`.
-    public static var socketLimit: Self {
-        .init(name: ZMQ_SOCKET_LIMIT, cName: "ZMQ_SOCKET_LIMIT", decode: { Int($0) })
-    }
+    public static var socketLimit: Self { .init(ZMQ_SOCKET_LIMIT, "ZMQ_SOCKET_LIMIT") }
 
-    /// The size of a `zmq_msg_t` in this libzmq build.
+    /// The size of a `zmq_msg_t` in this libzmq build. Read-only.
     /// The corresponding C option is `ZMQ_MSG_T_SIZE`.
-    public static var messageStructSize: Self {
-        .init(name: ZMQ_MSG_T_SIZE, cName: "ZMQ_MSG_T_SIZE", decode: { Int($0) })
-    }
+    public static var messageStructSize: Self { .init(ZMQ_MSG_T_SIZE, "ZMQ_MSG_T_SIZE") }
 }

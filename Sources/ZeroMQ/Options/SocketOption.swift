@@ -1,7 +1,30 @@
 import CZeroMQ
 
-/// A socket option that every kind of socket has, read and written, typed by its value,
-/// so that a value of the wrong type does not compile:
+/// Whether an option can be read, written, or both: the `Access` parameter of
+/// ``SocketOption`` and ``ContextOption``.
+///
+/// ``Socket/setOption(_:_:)`` takes only options whose access is ``Writable`` and
+/// ``Socket/option(_:)`` only those whose access is ``Readable``, so setting a read-only
+/// option or reading a write-only one does not compile.
+public enum OptionAccess {
+    /// The access of an option that ``Socket/option(_:)`` and ``Context/option(_:)`` read.
+    public protocol Readable {}
+    /// The access of an option that ``Socket/setOption(_:_:)`` and
+    /// ``Context/setOption(_:_:)`` write.
+    public protocol Writable {}
+
+    /// An option that is read and written, such as ``SocketOption/linger``.
+    public enum ReadWrite: Readable, Writable {}
+    /// An option that can only be read, such as ``SocketOption/type`` or
+    /// ``SocketOption/lastEndpoint``.
+    public enum ReadOnly: Readable {}
+    /// An option that libzmq lets you set but not read back, such as
+    /// ``SocketOption/routerMandatory``.
+    public enum WriteOnly: Writable {}
+}
+
+/// A socket option, typed by the kinds of socket that have it, its value, and whether it
+/// is read, written or both, in the manner of swift-nio's `ChannelOption`:
 ///
 /// ```swift
 /// try socket.setOption(.linger, .zero)
@@ -9,115 +32,83 @@ import CZeroMQ
 /// let timeout = try socket.option(.receiveTimeout)
 /// ```
 ///
-/// Options that can only be read are ``ReadOnlySocketOption``s and have no setter;
-/// options libzmq can only write are ``WriteOnlySocketOption``s and have no getter.
-/// Options that belong to some kinds of socket only are ``KindSocketOption``s and
-/// ``WriteOnlyKindSocketOption``s, which exist only on those kinds.
-///
-/// An option this package does not name (a newer libzmq's, a draft one) can be declared
-/// from its C number and a ``SocketOptionCodec``:
+/// - `Value` is the Swift type of the option's value: a value of another type does not
+///   compile.
+/// - `Access` is ``OptionAccess/ReadWrite``, ``OptionAccess/ReadOnly`` (``type``,
+///   ``lastEndpoint``, ...: there is no `setOption` for them) or
+///   ``OptionAccess/WriteOnly`` (``routerMandatory``, ...: libzmq cannot read them back).
+/// - `Kind` is the socket's kind parameter. Options that every kind has are declared in
+///   extensions that leave `Kind` free. Options that only some kinds have
+///   (``routerMandatory``, ``conflate``, ...) are declared in extensions constrained to a
+///   marker protocol (``RouterOptionsSocketType``, ``ConflatingSocketType``, ...) that
+///   only those kinds conform to, so using one on another kind does not compile:
 ///
 /// ```swift
-/// let sendHighWaterMark = SocketOption<Int>(rawValue: 23, name: "ZMQ_SNDHWM", codec: .int32)
-/// try socket.setOption(sendHighWaterMark, 5000)
+/// try push.setOption(.conflate, true)
+/// // try router.setOption(.conflate, true)
+/// // error: 'conflate' is unavailable: ZMQ_CONFLATE is an option of PUSH, PULL,
+/// //        PUB, SUB and DEALER sockets only
 /// ```
-public struct SocketOption<Value>: Sendable {
+///
+/// A ``DynamicSocket`` has every option; on a kind that lacks one it throws
+/// ``ZMQError/notSupported``, naming the option and the kind.
+///
+/// ## Declaring an option
+///
+/// An option this package does not name (a newer libzmq's, a draft one) is declared
+/// from its C number, its name and a ``SocketOptionCodec``, as a static member in an
+/// extension that fixes its value and access, so that it reads as the named ones do:
+///
+/// ```swift
+/// extension SocketOption where Value == Int, Access == OptionAccess.ReadWrite {
+///     /// ZMQ_SNDHWM, declared by hand.
+///     static var mySendHighWaterMark: Self {
+///         SocketOption(rawValue: 23, name: "ZMQ_SNDHWM", codec: .int32)
+///     }
+/// }
+///
+/// try socket.setOption(.mySendHighWaterMark, 5000)
+/// ```
+///
+/// For sockets of one kind, a constant does as well:
+/// `let option = SocketOption<SocketType.Dealer, Int, OptionAccess.ReadWrite>(rawValue: 23,
+/// name: "ZMQ_SNDHWM", codec: .int32)`.
+///
+/// For an option of some kinds only, also constrain `Kind` and list the kinds, which a
+/// ``DynamicSocket`` checks at run time:
+///
+/// ```swift
+/// extension SocketOption
+/// where Kind: RouterOptionsSocketType, Value == Int, Access == OptionAccess.ReadWrite {
+///     /// ZMQ_ROUTER_NOTIFY, a draft option of ROUTER sockets.
+///     static var routerNotify: Self {
+///         SocketOption(rawValue: 97, name: "ZMQ_ROUTER_NOTIFY", kinds: [.router], codec: .int32)
+///     }
+/// }
+/// ```
+///
+/// Used on another kind, such an option gets Swift's own compile error, "contextual
+/// member reference to static property 'routerNotify' requires 'Self' constraint in the
+/// protocol extension"; the options this package names also have an unavailable twin
+/// for the other kinds, whose message names the kinds (Docs/Errors.md).
+public struct SocketOption<Kind: SocketTypeProtocol, Value, Access>: Sendable {
     /// The libzmq option number, such as `ZMQ_LINGER`.
     public let rawValue: Int32
     /// The libzmq option name, such as `"ZMQ_LINGER"`, used in error messages.
     public let name: String
+    /// The kinds libzmq supports the option on, checked for a ``DynamicSocket``; `nil`
+    /// for an option every kind has.
+    public let kinds: [SocketKind]?
     let codec: SocketOptionCodec<Value>
 
     /// An option from its libzmq number and name, whose value travels through `codec`.
-    public init(rawValue: Int32, name: String, codec: SocketOptionCodec<Value>) {
-        self.rawValue = rawValue
-        self.name = name
-        self.codec = codec
-    }
-}
-
-/// A socket option that can only be read, such as `ZMQ_TYPE` or `ZMQ_LAST_ENDPOINT`.
-public struct ReadOnlySocketOption<Value>: Sendable {
-    /// The libzmq option number.
-    public let rawValue: Int32
-    /// The libzmq option name, used in error messages.
-    public let name: String
-    let codec: SocketOptionCodec<Value>
-
-    /// An option from its libzmq number and name, whose value travels through `codec`.
-    public init(rawValue: Int32, name: String, codec: SocketOptionCodec<Value>) {
-        self.rawValue = rawValue
-        self.name = name
-        self.codec = codec
-    }
-}
-
-/// A socket option that libzmq lets every kind of socket set but not read back; it has
-/// no getter. swift-zeromq names none (the write-only options of libzmq 4.3 belong to
-/// some kinds only: see ``WriteOnlyKindSocketOption``), but one can be declared.
-public struct WriteOnlySocketOption<Value>: Sendable {
-    /// The libzmq option number.
-    public let rawValue: Int32
-    /// The libzmq option name, used in error messages.
-    public let name: String
-    let codec: SocketOptionCodec<Value>
-
-    /// An option from its libzmq number and name, whose value travels through `codec`.
-    public init(rawValue: Int32, name: String, codec: SocketOptionCodec<Value>) {
-        self.rawValue = rawValue
-        self.name = name
-        self.codec = codec
-    }
-}
-
-/// A socket option, read and written, that only some kinds of socket have, such as
-/// ``conflate`` (PUSH, PULL, PUB, SUB, DEALER) or ``invertMatching`` (PUB, XPUB, SUB,
-/// XSUB).
-///
-/// `Kind` is the socket's kind: each option is declared in an extension constrained to
-/// a marker protocol (``ConflatingSocketType``, ``FilteringSocketType``) that only the
-/// kinds libzmq supports it on conform to, so using it on another kind does not
-/// compile:
-///
-/// ```swift
-/// try push.setOption(.conflate, true)
-/// // try router.setOption(.conflate, true)   // does not compile
-/// ```
-///
-/// A ``DynamicSocket`` has every option; on a kind that lacks it, it throws
-/// ``ZMQError/notSupported``, naming the option and the kind.
-public struct KindSocketOption<Kind: SocketTypeProtocol, Value>: Sendable {
-    /// The libzmq option number.
-    public let rawValue: Int32
-    /// The libzmq option name, used in error messages.
-    public let name: String
-    /// The kinds libzmq supports the option on, checked for a ``DynamicSocket``.
-    public let kinds: [SocketKind]
-    let codec: SocketOptionCodec<Value>
-
-    /// An option from its libzmq number and name, for the `kinds` that support it.
-    public init(rawValue: Int32, name: String, kinds: [SocketKind], codec: SocketOptionCodec<Value>) {
-        self.rawValue = rawValue
-        self.name = name
-        self.kinds = kinds
-        self.codec = codec
-    }
-}
-
-/// A socket option that only some kinds of socket have and that libzmq lets you set but
-/// not read back, such as ``routerMandatory`` on ROUTER or ``xpubVerbose`` on XPUB; it
-/// has no getter, and, as ``KindSocketOption``, it does not compile on other kinds.
-public struct WriteOnlyKindSocketOption<Kind: SocketTypeProtocol, Value>: Sendable {
-    /// The libzmq option number.
-    public let rawValue: Int32
-    /// The libzmq option name, used in error messages.
-    public let name: String
-    /// The kinds libzmq supports the option on, checked for a ``DynamicSocket``.
-    public let kinds: [SocketKind]
-    let codec: SocketOptionCodec<Value>
-
-    /// An option from its libzmq number and name, for the `kinds` that support it.
-    public init(rawValue: Int32, name: String, kinds: [SocketKind], codec: SocketOptionCodec<Value>) {
+    ///
+    /// - Parameters:
+    ///   - rawValue: The libzmq option number.
+    ///   - name: The libzmq option name, for error messages.
+    ///   - kinds: The kinds that have the option, or `nil` (the default) for every kind.
+    ///   - codec: How the value converts to and from its C form.
+    public init(rawValue: Int32, name: String, kinds: [SocketKind]? = nil, codec: SocketOptionCodec<Value>) {
         self.rawValue = rawValue
         self.name = name
         self.kinds = kinds
@@ -128,72 +119,41 @@ public struct WriteOnlyKindSocketOption<Kind: SocketTypeProtocol, Value>: Sendab
 extension Socket {
     /// Sets a socket option.
     ///
+    /// Only options whose access is ``OptionAccess/Writable`` and that `Kind` has
+    /// compile here.
+    ///
+    /// - Parameters:
+    ///   - option: The option, such as ``SocketOption/linger``.
+    ///   - value: Its new value.
     /// - Throws: ``ZMQError/invalidArgument`` when libzmq refuses the value (the error
-    ///   names the option and the value), ``ZMQError/notSocket`` after ``close()``.
+    ///   names the option and the value), ``ZMQError/notSupported`` on a
+    ///   ``DynamicSocket`` whose kind lacks the option, ``ZMQError/notSocket`` after
+    ///   ``close()``.
     ///
     /// The corresponding C function is `zmq_setsockopt`.
-    public func setOption<Value>(_ option: SocketOption<Value>, _ value: Value) throws(ZMQError) {
-        try withCalls("setsockopt") { calls throws(ZMQError) in
-            try option.codec.set(calls, option.rawValue, option.name, value)
-        }
-    }
-
-    /// Sets a socket option that cannot be read back.
-    ///
-    /// The corresponding C function is `zmq_setsockopt`.
-    public func setOption<Value>(_ option: WriteOnlySocketOption<Value>, _ value: Value) throws(ZMQError) {
-        try withCalls("setsockopt") { calls throws(ZMQError) in
-            try option.codec.set(calls, option.rawValue, option.name, value)
-        }
-    }
-
-    /// Sets an option of this kind of socket.
-    ///
-    /// - Throws: as ``setOption(_:_:)-(SocketOption<Value>,_)``, and
-    ///   ``ZMQError/notSupported`` on a ``DynamicSocket`` whose kind lacks the option.
-    ///
-    /// The corresponding C function is `zmq_setsockopt`.
-    public func setOption<Value>(_ option: KindSocketOption<Kind, Value>, _ value: Value) throws(ZMQError) {
+    public func setOption<Value, Access: OptionAccess.Writable>(
+        _ option: SocketOption<Kind, Value, Access>, _ value: Value
+    ) throws(ZMQError) {
         try checkKind(option.kinds, option.name, "setsockopt")
         try withCalls("setsockopt") { calls throws(ZMQError) in
             try option.codec.set(calls, option.rawValue, option.name, value)
         }
     }
 
-    /// Sets an option of this kind of socket that cannot be read back.
+    /// Reads a socket option.
     ///
-    /// - Throws: as ``setOption(_:_:)-(SocketOption<Value>,_)``, and
-    ///   ``ZMQError/notSupported`` on a ``DynamicSocket`` whose kind lacks the option.
+    /// Only options whose access is ``OptionAccess/Readable`` and that `Kind` has
+    /// compile here.
     ///
-    /// The corresponding C function is `zmq_setsockopt`.
-    public func setOption<Value>(_ option: WriteOnlyKindSocketOption<Kind, Value>, _ value: Value) throws(ZMQError) {
-        try checkKind(option.kinds, option.name, "setsockopt")
-        try withCalls("setsockopt") { calls throws(ZMQError) in
-            try option.codec.set(calls, option.rawValue, option.name, value)
-        }
-    }
-
-    /// Reads a socket option. The corresponding C function is `zmq_getsockopt`.
-    public func option<Value>(_ option: SocketOption<Value>) throws(ZMQError) -> Value {
-        return try withCalls("getsockopt") { calls throws(ZMQError) in
-            try option.codec.get(calls, option.rawValue, option.name)
-        }
-    }
-
-    /// Reads a read-only socket option. The corresponding C function is `zmq_getsockopt`.
-    public func option<Value>(_ option: ReadOnlySocketOption<Value>) throws(ZMQError) -> Value {
-        return try withCalls("getsockopt") { calls throws(ZMQError) in
-            try option.codec.get(calls, option.rawValue, option.name)
-        }
-    }
-
-    /// Reads an option of this kind of socket.
-    ///
+    /// - Parameter option: The option, such as ``SocketOption/receiveTimeout``.
+    /// - Returns: Its value.
     /// - Throws: ``ZMQError/notSupported`` on a ``DynamicSocket`` whose kind lacks the
-    ///   option.
+    ///   option, ``ZMQError/notSocket`` after ``close()``.
     ///
     /// The corresponding C function is `zmq_getsockopt`.
-    public func option<Value>(_ option: KindSocketOption<Kind, Value>) throws(ZMQError) -> Value {
+    public func option<Value, Access: OptionAccess.Readable>(
+        _ option: SocketOption<Kind, Value, Access>
+    ) throws(ZMQError) -> Value {
         try checkKind(option.kinds, option.name, "getsockopt")
         return try withCalls("getsockopt") { calls throws(ZMQError) in
             try option.codec.get(calls, option.rawValue, option.name)
@@ -202,8 +162,8 @@ extension Socket {
 
     /// For a ``DynamicSocket``, whose `Kind` has every option, the error for an option
     /// its run-time kind lacks. A typed kind has the option by its conformances.
-    private func checkKind(_ kinds: [SocketKind], _ name: String, _ operation: String) throws(ZMQError) {
-        guard Kind.self == SocketType.Dynamic.self, !kinds.contains(kind) else { return }
+    private func checkKind(_ kinds: [SocketKind]?, _ name: String, _ operation: String) throws(ZMQError) {
+        guard let kinds, Kind.self == SocketType.Dynamic.self, !kinds.contains(kind) else { return }
         throw ZMQError(
             CZMQ_ENOTSUP, operation: operation, target: "\(name) on \(kind.name)",
             reason: "\(name) applies to \(kinds.map(\.name).joined(separator: ", ")) sockets, not \(kind.name)")
@@ -214,9 +174,10 @@ extension Socket {
 /// and the meaning libzmq gives its special values.
 ///
 /// Use the codecs to declare an option swift-zeromq does not name
-/// (``SocketOption/init(rawValue:name:codec:)``): `int32`, `int64`, ``uint64``,
-/// ``bool``, ``string``, ``bytes``, and for time intervals ``timeout``, ``limit`` and
-/// ``interval``.
+/// (``SocketOption/init(rawValue:name:kinds:codec:)``): `int32`, `int64`, ``uint64``,
+/// ``bool``, ``string``, ``bytes``, and for time intervals ``timeout`` and ``limit``
+/// (a ``Timeout``, where libzmq has an infinite value) and ``interval`` (a `Duration`,
+/// where it has none).
 public struct SocketOptionCodec<Value>: Sendable {
     let get: @Sendable (SocketCalls, Int32, String) throws(ZMQError) -> Value
     let set: @Sendable (SocketCalls, Int32, String, Value) throws(ZMQError) -> Void
@@ -312,7 +273,7 @@ extension SocketOptionCodec where Value == Timeout {
     /// ``Timeout/zero``: the C value is the `Timeout`'s own (`ZMQ_LINGER`,
     /// `ZMQ_SNDTIMEO`, `ZMQ_RCVTIMEO`, `ZMQ_RECONNECT_IVL`).
     public static var timeout: Self {
-        .scalar(Int32.self, encode: { $0.milliseconds }, decode: { Timeout(milliseconds: $0) })
+        .scalar(Int32.self, encode: { $0.milliseconds }, decode: { Timeout(cValue: $0) })
     }
 
     /// Milliseconds in a C `int`, where libzmq's 0 means "no limit" (`ZMQ_HANDSHAKE_IVL`,
@@ -322,55 +283,59 @@ extension SocketOptionCodec where Value == Timeout {
         .scalar(
             Int32.self, reason: "libzmq reads 0 as no limit; use .infinite for none, or at least 1 ms",
             encode: { $0 == .zero ? nil : $0.isInfinite ? 0 : $0.milliseconds },
-            decode: { $0 == 0 ? .infinite : Timeout(milliseconds: $0) })
-    }
-
-    /// Milliseconds in a C `int` that must be finite; what 0 means is the option's
-    /// (`ZMQ_RECONNECT_IVL_MAX`: no back-off, `ZMQ_HEARTBEAT_IVL`: no heartbeats).
-    /// ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
-    public static var interval: Self {
-        .scalar(
-            Int32.self, reason: "libzmq has no infinite value for this option",
-            encode: { $0.isInfinite ? nil : $0.milliseconds }, decode: { Timeout(milliseconds: $0) })
-    }
-
-    /// Milliseconds in a C `int` that libzmq keeps in deciseconds, in 0...6553.5 s
-    /// (`ZMQ_HEARTBEAT_TTL`): the value is rounded to the nearest 100 ms first, and
-    /// ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
-    static var deciseconds: Self {
-        .scalar(
-            Int32.self, reason: "libzmq holds 0 to 6553.5 seconds, in tenths of a second",
-            encode: { timeout in
-                guard !timeout.isInfinite else { return nil }
-                let rounded = (Int(timeout.milliseconds) + 50) / 100 * 100
-                return rounded <= Int(UInt16.max) * 100 ? Int32(rounded) : nil
-            }, decode: { Timeout(milliseconds: $0) })
+            decode: { $0 == 0 ? .infinite : Timeout(cValue: $0) })
     }
 }
 
-extension SocketOptionCodec where Value == Timeout? {
+extension SocketOptionCodec where Value == Duration {
+    /// Milliseconds in a C `int`, for an interval libzmq has no infinite value for; what
+    /// 0 means is the option's (`ZMQ_RECONNECT_IVL_MAX`: no back-off,
+    /// `ZMQ_HEARTBEAT_IVL`: no heartbeats). A `Duration` converts as ``Timeout/init(_:)``
+    /// does: rounded up to whole milliseconds, a negative one is zero, and one longer than
+    /// a C `int` of milliseconds (about 24 days) is clamped.
+    public static var interval: Self {
+        .scalar(Int32.self, encode: { Timeout($0).milliseconds }, decode: { .milliseconds($0) })
+    }
+
+    /// Milliseconds in a C `int` that libzmq keeps in deciseconds, in 0...6553.5 s
+    /// (`ZMQ_HEARTBEAT_TTL`): the value is rounded to the nearest 100 ms first, and a
+    /// longer one throws ``ZMQError/invalidArgument``.
+    static var deciseconds: Self {
+        .scalar(
+            Int32.self, reason: "libzmq holds 0 to 6553.5 seconds, in tenths of a second",
+            encode: { duration in
+                let rounded = (Int(Timeout(duration).milliseconds) + 50) / 100 * 100
+                return rounded <= Int(UInt16.max) * 100 ? Int32(rounded) : nil
+            }, decode: { .milliseconds($0) })
+    }
+}
+
+extension SocketOptionCodec where Value == Duration? {
     /// Whole seconds in a C `int`, where libzmq's -1 is `nil`, the operating system's
     /// default (`ZMQ_TCP_KEEPALIVE_IDLE`, `ZMQ_TCP_KEEPALIVE_INTVL`): a value is rounded
-    /// up to whole seconds, and ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
+    /// up to whole seconds, and one that rounds to zero (`.zero`, or a negative one)
+    /// throws ``ZMQError/invalidArgument``: libzmq takes 0 but then never completes a
+    /// tcp connection with keep-alive on, as Linux refuses 0 for these.
     static var seconds: Self {
         .scalar(
-            Int32.self, reason: "libzmq takes whole seconds, or nil for the system's default",
-            encode: { timeout in
-                guard let timeout else { return -1 }
-                guard !timeout.isInfinite else { return nil }
-                return (timeout.milliseconds / 1000) + (timeout.milliseconds % 1000 == 0 ? 0 : 1)
-            }, decode: { $0 < 0 ? nil : .seconds(Int($0)) })
+            Int32.self,
+            reason: "libzmq needs at least 1 second (0 makes every connection fail), or nil for the system's default",
+            encode: { duration in
+                guard let duration else { return -1 }
+                let milliseconds = Timeout(duration).milliseconds
+                let seconds = milliseconds / 1000 + (milliseconds % 1000 == 0 ? 0 : 1)
+                return seconds > 0 ? seconds : nil
+            }, decode: { $0 < 0 ? nil : .seconds($0) })
     }
 
     /// Milliseconds in a C `int`, where libzmq's -1, which it gives but does not take,
-    /// is `nil` (`ZMQ_HEARTBEAT_TIMEOUT`, where it means "the heartbeat interval").
+    /// is `nil` (`ZMQ_HEARTBEAT_TIMEOUT`, where it means "the heartbeat interval"):
+    /// setting `nil` throws ``ZMQError/invalidArgument``.
     static var defaulted: Self {
         .scalar(
-            Int32.self, reason: "libzmq cannot be given back its default (-1); set a finite value",
-            encode: { timeout in
-                guard let timeout, !timeout.isInfinite else { return nil }
-                return timeout.milliseconds
-            }, decode: { $0 < 0 ? nil : Timeout(milliseconds: $0) })
+            Int32.self, reason: "libzmq cannot be given back its default (-1); set a duration",
+            encode: { duration in duration.map { Timeout($0).milliseconds } },
+            decode: { $0 < 0 ? nil : .milliseconds($0) })
     }
 }
 

@@ -13,7 +13,7 @@ import Darwin
 
 // MARK: - CURVE
 
-extension SocketOption where Value == Bool {
+extension SocketOption where Value == Bool, Access == OptionAccess.ReadWrite {
     /// Makes the socket a CURVE server: it needs its secret key
     /// (``SocketOption/curveSecretKey``), and its clients need its public key. Set it before
     /// binding or connecting. The corresponding C option is `ZMQ_CURVE_SERVER`.
@@ -32,7 +32,7 @@ extension SocketOption where Value == Bool {
     public static var gssapiPlaintext: Self { .init(ZMQ_GSSAPI_PLAINTEXT, "ZMQ_GSSAPI_PLAINTEXT", .bool) }
 }
 
-extension SocketOption where Value == CurvePublicKey {
+extension SocketOption where Value == CurvePublicKey, Access == OptionAccess.ReadWrite {
     /// The socket's own long-term public key, on a CURVE client. The corresponding C
     /// option is `ZMQ_CURVE_PUBLICKEY`.
     public static var curvePublicKey: Self { .init(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", .curveKey()) }
@@ -43,7 +43,7 @@ extension SocketOption where Value == CurvePublicKey {
     public static var curveServerKey: Self { .init(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", .curveKey()) }
 }
 
-extension SocketOption where Value == CurveSecretKey {
+extension SocketOption where Value == CurveSecretKey, Access == OptionAccess.ReadWrite {
     /// The socket's own long-term secret key, on a CURVE server and on a CURVE client.
     /// Errors about it never show the key. The corresponding C option is
     /// `ZMQ_CURVE_SECRETKEY`.
@@ -52,7 +52,7 @@ extension SocketOption where Value == CurveSecretKey {
 
 // MARK: - PLAIN, ZAP and GSSAPI names
 
-extension SocketOption where Value == String {
+extension SocketOption where Value == String, Access == OptionAccess.ReadWrite {
     /// The username a PLAIN client sends. The corresponding C option is
     /// `ZMQ_PLAIN_USERNAME`.
     public static var plainUsername: Self { .init(ZMQ_PLAIN_USERNAME, "ZMQ_PLAIN_USERNAME", .string) }
@@ -78,7 +78,7 @@ extension SocketOption where Value == String {
     }
 }
 
-extension SocketOption where Value == GSSAPINameType {
+extension SocketOption where Value == GSSAPINameType, Access == OptionAccess.ReadWrite {
     /// How ``SocketOption/gssapiPrincipal`` is to be read. The corresponding C option is
     /// `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE`.
     public static var gssapiPrincipalNameType: Self {

@@ -7,24 +7,12 @@ import CZeroMQ
 // ZMQ_SUBSCRIBE and ZMQ_UNSUBSCRIBE are `subscribe(to:)` and `unsubscribe(from:)`.
 
 extension SocketOption {
+    /// An option every kind has.
     init(_ rawValue: Int32, _ name: String, _ codec: SocketOptionCodec<Value>) {
-        self.init(rawValue: rawValue, name: name, codec: codec)
+        self.init(rawValue: rawValue, name: name, kinds: nil, codec: codec)
     }
-}
 
-extension ReadOnlySocketOption {
-    init(_ rawValue: Int32, _ name: String, _ codec: SocketOptionCodec<Value>) {
-        self.init(rawValue: rawValue, name: name, codec: codec)
-    }
-}
-
-extension KindSocketOption {
-    init(_ rawValue: Int32, _ name: String, _ kinds: [SocketKind], _ codec: SocketOptionCodec<Value>) {
-        self.init(rawValue: rawValue, name: name, kinds: kinds, codec: codec)
-    }
-}
-
-extension WriteOnlyKindSocketOption {
+    /// An option of `kinds` only.
     init(_ rawValue: Int32, _ name: String, _ kinds: [SocketKind], _ codec: SocketOptionCodec<Value>) {
         self.init(rawValue: rawValue, name: name, kinds: kinds, codec: codec)
     }
@@ -32,7 +20,7 @@ extension WriteOnlyKindSocketOption {
 
 // MARK: - Time intervals
 
-extension SocketOption where Value == Timeout {
+extension SocketOption where Value == Timeout, Access == OptionAccess.ReadWrite {
     /// How long a closed socket keeps trying to send its pending messages;
     /// ``Timeout/infinite`` until they are sent, ``Timeout/zero`` to drop them. New
     /// sockets get ``Context/defaultLinger``. The corresponding C option is `ZMQ_LINGER`.
@@ -75,41 +63,44 @@ extension SocketOption where Value == Timeout {
     /// default. ``Timeout/infinite`` (libzmq's -1) means never reconnect.
     /// The corresponding C option is `ZMQ_RECONNECT_IVL`.
     public static var reconnectInterval: Self { .init(ZMQ_RECONNECT_IVL, "ZMQ_RECONNECT_IVL", .timeout) }
+}
 
+extension SocketOption where Value == Duration, Access == OptionAccess.ReadWrite {
     /// The longest reconnection interval: each failed attempt doubles the wait, from
-    /// ``reconnectInterval`` up to this. ``Timeout/zero``, the default, means no
-    /// back-off: every wait is ``reconnectInterval``. ``Timeout/infinite`` throws
-    /// ``ZMQError/invalidArgument``. The corresponding C option is `ZMQ_RECONNECT_IVL_MAX`.
+    /// ``reconnectInterval`` up to this. `.zero`, the default, means no back-off: every
+    /// wait is ``reconnectInterval``. libzmq has no infinite value for it, hence a
+    /// `Duration` (rounded up to whole milliseconds; a negative one is zero).
+    /// The corresponding C option is `ZMQ_RECONNECT_IVL_MAX`.
     public static var reconnectIntervalMax: Self {
         .init(ZMQ_RECONNECT_IVL_MAX, "ZMQ_RECONNECT_IVL_MAX", .interval)
     }
 
-    /// The interval between ZMTP heartbeats (PING commands); ``Timeout/zero``, the
-    /// default, sends none. ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
+    /// The interval between ZMTP heartbeats (PING commands); `.zero`, the default, sends
+    /// none. Rounded up to whole milliseconds; a negative `Duration` is zero.
     /// The corresponding C option is `ZMQ_HEARTBEAT_IVL`.
     public static var heartbeatInterval: Self { .init(ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL", .interval) }
 
     /// How long the peer should keep the connection without hearing from this socket,
-    /// sent in each heartbeat; ``Timeout/zero``, the default, means no limit.
+    /// sent in each heartbeat; `.zero`, the default, means no limit.
     ///
     /// libzmq keeps it in tenths of a second, up to 6553.5 s: the value is rounded to the
-    /// nearest 100 ms (`.milliseconds(1249)` reads back as 1200 ms), and a longer one or
-    /// ``Timeout/infinite`` throws ``ZMQError/invalidArgument``.
-    /// The corresponding C option is `ZMQ_HEARTBEAT_TTL`.
+    /// nearest 100 ms (`.milliseconds(1249)` reads back as 1200 ms), and a longer one
+    /// throws ``ZMQError/invalidArgument``. The corresponding C option is
+    /// `ZMQ_HEARTBEAT_TTL`.
     public static var heartbeatTimeToLive: Self { .init(ZMQ_HEARTBEAT_TTL, "ZMQ_HEARTBEAT_TTL", .deciseconds) }
 
     /// The recovery window of a multicast (PGM) socket: how long data is kept for
-    /// receivers to recover it; 10 seconds by default. ``Timeout/infinite`` throws
-    /// ``ZMQError/invalidArgument``. The corresponding C option is `ZMQ_RECOVERY_IVL`.
+    /// receivers to recover it; 10 seconds by default. The corresponding C option is
+    /// `ZMQ_RECOVERY_IVL`.
     public static var recoveryInterval: Self { .init(ZMQ_RECOVERY_IVL, "ZMQ_RECOVERY_IVL", .interval) }
 }
 
-extension SocketOption where Value == Timeout? {
+extension SocketOption where Value == Duration?, Access == OptionAccess.ReadWrite {
     /// How long to wait for any traffic after a heartbeat before closing the
     /// connection; `nil`, libzmq's default, means the ``heartbeatInterval``.
     ///
-    /// libzmq does not take its default back: setting `nil`, or ``Timeout/infinite``,
-    /// throws ``ZMQError/invalidArgument``. The corresponding C option is
+    /// libzmq does not take its default back: setting `nil` throws
+    /// ``ZMQError/invalidArgument``. The corresponding C option is
     /// `ZMQ_HEARTBEAT_TIMEOUT`.
     public static var heartbeatTimeout: Self {
         .init(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", .defaulted)
@@ -117,15 +108,16 @@ extension SocketOption where Value == Timeout? {
 
     /// How long a TCP connection is idle before keep-alive probes start; `nil`, the
     /// default, leaves it to the operating system. libzmq takes whole seconds: a value
-    /// is rounded up to the next second, and ``Timeout/infinite`` throws
-    /// ``ZMQError/invalidArgument``. The corresponding C option is
+    /// is rounded up to the next second, and one that rounds to zero throws
+    /// ``ZMQError/invalidArgument`` (libzmq would take 0, and then no tcp connection
+    /// with ``tcpKeepalive`` on would ever complete). The corresponding C option is
     /// `ZMQ_TCP_KEEPALIVE_IDLE`.
     public static var tcpKeepaliveIdle: Self {
         .init(ZMQ_TCP_KEEPALIVE_IDLE, "ZMQ_TCP_KEEPALIVE_IDLE", .seconds)
     }
 
     /// The interval between TCP keep-alive probes; `nil`, the default, leaves it to the
-    /// operating system. In whole seconds, as ``tcpKeepaliveIdle``.
+    /// operating system. In whole seconds, at least one, as ``tcpKeepaliveIdle``.
     /// The corresponding C option is `ZMQ_TCP_KEEPALIVE_INTVL`.
     public static var tcpKeepaliveInterval: Self {
         .init(ZMQ_TCP_KEEPALIVE_INTVL, "ZMQ_TCP_KEEPALIVE_INTVL", .seconds)
@@ -134,7 +126,7 @@ extension SocketOption where Value == Timeout? {
 
 // MARK: - Integers
 
-extension SocketOption where Value == Int {
+extension SocketOption where Value == Int, Access == OptionAccess.ReadWrite {
     /// The most messages queued for sending to one peer; 0 means no limit.
     /// The corresponding C option is `ZMQ_SNDHWM`.
     public static var sendHighWaterMark: Self { .init(ZMQ_SNDHWM, "ZMQ_SNDHWM", .int32) }
@@ -182,14 +174,14 @@ extension SocketOption where Value == Int {
     }
 }
 
-extension SocketOption where Value == Int32 {
+extension SocketOption where Value == Int32, Access == OptionAccess.ReadWrite {
     /// A listening socket's file descriptor, already bound, for the next `bind` to use
     /// instead of making its own (for socket activation); -1, the default, makes one.
     /// The corresponding C option is `ZMQ_USE_FD`.
     public static var useFileDescriptor: Self { .init(ZMQ_USE_FD, "ZMQ_USE_FD", .int32) }
 }
 
-extension SocketOption where Value == UInt64 {
+extension SocketOption where Value == UInt64, Access == OptionAccess.ReadWrite {
     /// Which libzmq I/O threads new connections may use, one bit per thread; 0, the
     /// default, means any. A C `uint64_t`. The corresponding C option is `ZMQ_AFFINITY`.
     public static var affinity: Self { .init(ZMQ_AFFINITY, "ZMQ_AFFINITY", .uint64) }
@@ -197,7 +189,7 @@ extension SocketOption where Value == UInt64 {
 
 // MARK: - Booleans
 
-extension SocketOption where Value == Bool {
+extension SocketOption where Value == Bool, Access == OptionAccess.ReadWrite {
     /// Queue messages only to completed connections. The corresponding C option is
     /// `ZMQ_IMMEDIATE`.
     public static var immediate: Self { .init(ZMQ_IMMEDIATE, "ZMQ_IMMEDIATE", .bool) }
@@ -206,7 +198,7 @@ extension SocketOption where Value == Bool {
     public static var ipv6: Self { .init(ZMQ_IPV6, "ZMQ_IPV6", .bool) }
 }
 
-extension SocketOption where Value == Bool? {
+extension SocketOption where Value == Bool?, Access == OptionAccess.ReadWrite {
     /// TCP keep-alive (`SO_KEEPALIVE`): `true` on, `false` off, `nil`, the default,
     /// leaves it to the operating system. The corresponding C option is
     /// `ZMQ_TCP_KEEPALIVE`.
@@ -215,7 +207,7 @@ extension SocketOption where Value == Bool? {
 
 // MARK: - Strings and bytes
 
-extension SocketOption where Value == String {
+extension SocketOption where Value == String, Access == OptionAccess.ReadWrite {
     /// The SOCKS5 proxy, `host:port`, that tcp connections go through; empty, the
     /// default, for none. The corresponding C option is `ZMQ_SOCKS_PROXY`.
     public static var socksProxy: Self { .init(ZMQ_SOCKS_PROXY, "ZMQ_SOCKS_PROXY", .string) }
@@ -226,7 +218,7 @@ extension SocketOption where Value == String {
     public static var bindToDevice: Self { .init(ZMQ_BINDTODEVICE, "ZMQ_BINDTODEVICE", .string) }
 }
 
-extension SocketOption where Value == [UInt8] {
+extension SocketOption where Value == [UInt8], Access == OptionAccess.ReadWrite {
     /// The socket's routing id, seen by ROUTER peers; 1 to 255 bytes.
     /// The corresponding C option is `ZMQ_ROUTING_ID`.
     public static var routingID: Self { .init(ZMQ_ROUTING_ID, "ZMQ_ROUTING_ID", .bytes) }
@@ -234,7 +226,7 @@ extension SocketOption where Value == [UInt8] {
 
 // MARK: - Read-only
 
-extension ReadOnlySocketOption where Value == SocketKind {
+extension SocketOption where Value == SocketKind, Access == OptionAccess.ReadOnly {
     /// The socket's kind, as libzmq reports it. The corresponding C option is
     /// `ZMQ_TYPE`.
     public static var type: Self {
@@ -242,7 +234,7 @@ extension ReadOnlySocketOption where Value == SocketKind {
     }
 }
 
-extension ReadOnlySocketOption where Value == SecurityMechanism {
+extension SocketOption where Value == SecurityMechanism, Access == OptionAccess.ReadOnly {
     /// The security mechanism of the socket's connections, ``SecurityMechanism/null``
     /// by default. The corresponding C option is `ZMQ_MECHANISM`.
     public static var mechanism: Self {
@@ -252,7 +244,7 @@ extension ReadOnlySocketOption where Value == SecurityMechanism {
     }
 }
 
-extension ReadOnlySocketOption where Value == Bool {
+extension SocketOption where Value == Bool, Access == OptionAccess.ReadOnly {
     /// Whether the frame received last has more frames after it. The corresponding C
     /// option is `ZMQ_RCVMORE`.
     public static var receiveMore: Self { .init(ZMQ_RCVMORE, "ZMQ_RCVMORE", .bool) }
@@ -263,20 +255,20 @@ extension ReadOnlySocketOption where Value == Bool {
     public static var threadSafe: Self { .init(ZMQ_THREAD_SAFE, "ZMQ_THREAD_SAFE", .bool) }
 }
 
-extension ReadOnlySocketOption where Value == String {
+extension SocketOption where Value == String, Access == OptionAccess.ReadOnly {
     /// The endpoint bound or connected last, with the real port after a wildcard bind.
     /// The corresponding C option is `ZMQ_LAST_ENDPOINT`.
     public static var lastEndpoint: Self { .init(ZMQ_LAST_ENDPOINT, "ZMQ_LAST_ENDPOINT", .string) }
 }
 
-extension ReadOnlySocketOption where Value == Int32 {
+extension SocketOption where Value == Int32, Access == OptionAccess.ReadOnly {
     /// The file descriptor that signals, edge-triggered, that ``events`` may have
     /// changed; for integrating with an event loop. The corresponding C option is
     /// `ZMQ_FD`.
     public static var fileDescriptor: Self { .init(ZMQ_FD, "ZMQ_FD", .int32) }
 }
 
-extension ReadOnlySocketOption where Value == PollEvents {
+extension SocketOption where Value == PollEvents, Access == OptionAccess.ReadOnly {
     /// Whether a message can be received or sent now without blocking.
     /// The corresponding C option is `ZMQ_EVENTS`.
     public static var events: Self {
@@ -288,7 +280,7 @@ extension ReadOnlySocketOption where Value == PollEvents {
     }
 }
 
-/// A security mechanism of ZMTP connections, read from ``ReadOnlySocketOption/mechanism``.
+/// A security mechanism of ZMTP connections, read from ``SocketOption/mechanism``.
 /// The corresponding C constants are `ZMQ_NULL`, `ZMQ_PLAIN`, `ZMQ_CURVE` and
 /// `ZMQ_GSSAPI`.
 public enum SecurityMechanism: Int32, Sendable, Hashable, CustomStringConvertible {
@@ -323,104 +315,205 @@ public enum SecurityMechanism: Int32, Sendable, Hashable, CustomStringConvertibl
 
 // MARK: - Options of some kinds only
 
-extension WriteOnlyKindSocketOption where Kind: RouterOptionsSocketType, Value == Bool {
-    /// ROUTER: fail with ``ZMQError/hostUnreachable`` instead of silently dropping a
-    /// message for an unknown peer (and with ``ZMQError/again`` when the peer's queue is
-    /// full). The corresponding C option is `ZMQ_ROUTER_MANDATORY`.
+// Each is declared twice: in an extension constrained to the marker protocol of the kinds
+// that have it, and, unavailable, for every other kind, so that the compiler's error names
+// the kinds ("'conflate' is unavailable: ZMQ_CONFLATE is an option of PUSH, PULL, PUB, SUB
+// and DEALER sockets only") instead of Swift 6.3's "contextual member reference to static
+// property 'conflate' requires 'Self' constraint in the protocol extension". Where both
+// apply, the available one wins.
+
+extension SocketOption where Kind: RouterOptionsSocketType, Value == Bool, Access == OptionAccess.WriteOnly {
+    /// Fail a send to an unknown peer with ``ZMQError/hostUnreachable`` instead of
+    /// silently dropping the message (and with ``ZMQError/again`` when the peer's queue is
+    /// full). Write-only.
+    ///
+    /// Only ROUTER sockets take it: on another kind it does not compile, and a
+    /// ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
+    /// The corresponding C option is `ZMQ_ROUTER_MANDATORY`.
     public static var routerMandatory: Self {
         .init(ZMQ_ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY", [.router], .bool)
     }
 
-    /// ROUTER: when a peer connects with a routing id already in use, give the id to the
-    /// new connection instead of refusing it. The corresponding C option is
-    /// `ZMQ_ROUTER_HANDOVER`.
+    /// When a peer connects with a routing id already in use, give the id to the new
+    /// connection instead of refusing it. Write-only.
+    ///
+    /// Only ROUTER sockets take it, as ``routerMandatory``.
+    /// The corresponding C option is `ZMQ_ROUTER_HANDOVER`.
     public static var routerHandover: Self {
         .init(ZMQ_ROUTER_HANDOVER, "ZMQ_ROUTER_HANDOVER", [.router], .bool)
     }
 }
 
-extension WriteOnlyKindSocketOption where Kind: ProbingSocketType, Value == Bool {
-    /// ROUTER, DEALER, REQ: send an empty message to each new peer as soon as it is
-    /// connected, so that a ROUTER peer learns the routing id at once.
+extension SocketOption where Kind: ProbingSocketType, Value == Bool, Access == OptionAccess.WriteOnly {
+    /// Send an empty message to each new peer as soon as it is connected, so that a
+    /// ROUTER peer learns the routing id at once. Write-only.
+    ///
+    /// Only ROUTER, DEALER and REQ sockets take it: on another kind it does not compile,
+    /// and a ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
     /// The corresponding C option is `ZMQ_PROBE_ROUTER`.
     public static var probeRouter: Self {
         .init(ZMQ_PROBE_ROUTER, "ZMQ_PROBE_ROUTER", [.router, .dealer, .req], .bool)
     }
 }
 
-extension WriteOnlyKindSocketOption where Kind: ConnectRoutingIDSocketType, Value == [UInt8] {
-    /// ROUTER, STREAM: the routing id to give the peer of the next `connect`, instead of
-    /// one libzmq makes up; 1 to 255 bytes, not starting with a zero byte.
+extension SocketOption where Kind: ConnectRoutingIDSocketType, Value == [UInt8], Access == OptionAccess.WriteOnly {
+    /// The routing id to give the peer of the next `connect`, instead of one libzmq makes
+    /// up; 1 to 255 bytes, not starting with a zero byte. Write-only.
+    ///
+    /// Only ROUTER and STREAM sockets take it: on another kind it does not compile, and
+    /// a ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
     /// The corresponding C option is `ZMQ_CONNECT_ROUTING_ID`.
     public static var connectRoutingID: Self {
         .init(ZMQ_CONNECT_ROUTING_ID, "ZMQ_CONNECT_ROUTING_ID", [.router, .stream], .bytes)
     }
 }
 
-extension WriteOnlyKindSocketOption where Kind: RequestOptionsSocketType, Value == Bool {
-    /// REQ: prefix requests with an id and drop replies that do not carry the last
-    /// one's, so that a request can be resent. The corresponding C option is
-    /// `ZMQ_REQ_CORRELATE`.
+extension SocketOption where Kind: RequestOptionsSocketType, Value == Bool, Access == OptionAccess.WriteOnly {
+    /// Prefix requests with an id and drop replies that do not carry the last one's, so
+    /// that a request can be resent. Write-only.
+    ///
+    /// Only REQ sockets take it: on another kind it does not compile, and a
+    /// ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
+    /// The corresponding C option is `ZMQ_REQ_CORRELATE`.
     public static var requestCorrelate: Self { .init(ZMQ_REQ_CORRELATE, "ZMQ_REQ_CORRELATE", [.req], .bool) }
 
-    /// REQ: allow sending a new request without waiting for the reply, which is then
-    /// discarded; use with ``requestCorrelate``. The corresponding C option is
-    /// `ZMQ_REQ_RELAXED`.
+    /// Allow sending a new request without waiting for the reply, which is then
+    /// discarded; use with ``requestCorrelate``. Write-only.
+    ///
+    /// Only REQ sockets take it, as ``requestCorrelate``.
+    /// The corresponding C option is `ZMQ_REQ_RELAXED`.
     public static var requestRelaxed: Self { .init(ZMQ_REQ_RELAXED, "ZMQ_REQ_RELAXED", [.req], .bool) }
 }
 
-extension WriteOnlyKindSocketOption where Kind: XPubOptionsSocketType, Value == Bool {
-    /// XPUB: pass every subscribe message up, not only the first for each topic.
+extension SocketOption where Kind: XPubOptionsSocketType, Value == Bool, Access == OptionAccess.WriteOnly {
+    /// Pass every subscribe message up, not only the first for each topic. Write-only.
+    ///
+    /// Only XPUB sockets take it: on another kind it does not compile, and a
+    /// ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
     /// The corresponding C option is `ZMQ_XPUB_VERBOSE`.
     public static var xpubVerbose: Self { .init(ZMQ_XPUB_VERBOSE, "ZMQ_XPUB_VERBOSE", [.xpub], .bool) }
 
-    /// XPUB: pass every subscribe and unsubscribe message up.
+    /// Pass every subscribe and unsubscribe message up. Write-only.
+    ///
+    /// Only XPUB sockets take it, as ``xpubVerbose``.
     /// The corresponding C option is `ZMQ_XPUB_VERBOSER`.
     public static var xpubVerboser: Self { .init(ZMQ_XPUB_VERBOSER, "ZMQ_XPUB_VERBOSER", [.xpub], .bool) }
 
-    /// XPUB: subscriptions take effect only when the application sends them back as
-    /// subscription messages, so it decides what each subscriber gets.
+    /// Subscriptions take effect only when the application sends them back as
+    /// subscription messages, so it decides what each subscriber gets. Write-only.
+    ///
+    /// Only XPUB sockets take it, as ``xpubVerbose``.
     /// The corresponding C option is `ZMQ_XPUB_MANUAL`.
     public static var xpubManual: Self { .init(ZMQ_XPUB_MANUAL, "ZMQ_XPUB_MANUAL", [.xpub], .bool) }
 }
 
-extension WriteOnlyKindSocketOption where Kind: XPubOptionsSocketType, Value == [UInt8] {
-    /// XPUB: a message sent to each new subscriber when it connects (the subscriber
-    /// must subscribe to it to receive it); empty for none.
+extension SocketOption where Kind: XPubOptionsSocketType, Value == [UInt8], Access == OptionAccess.WriteOnly {
+    /// A message sent to each new subscriber when it connects (the subscriber must
+    /// subscribe to it to receive it); empty for none. Write-only.
+    ///
+    /// Only XPUB sockets take it, as ``xpubVerbose``.
     /// The corresponding C option is `ZMQ_XPUB_WELCOME_MSG`.
     public static var xpubWelcomeMessage: Self {
         .init(ZMQ_XPUB_WELCOME_MSG, "ZMQ_XPUB_WELCOME_MSG", [.xpub], .bytes)
     }
 }
 
-extension WriteOnlyKindSocketOption where Kind: NoDropSocketType, Value == Bool {
-    /// XPUB, PUB: when a subscriber's queue is full, fail the send with
-    /// ``ZMQError/again`` instead of dropping the message.
+extension SocketOption where Kind: NoDropSocketType, Value == Bool, Access == OptionAccess.WriteOnly {
+    /// When a subscriber's queue is full, fail the send with ``ZMQError/again`` instead
+    /// of dropping the message. Write-only.
+    ///
+    /// Only XPUB and PUB sockets take it: on another kind it does not compile, and a
+    /// ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
     /// The corresponding C option is `ZMQ_XPUB_NODROP`.
     public static var xpubNoDrop: Self { .init(ZMQ_XPUB_NODROP, "ZMQ_XPUB_NODROP", [.xpub, .pub], .bool) }
 }
 
-extension WriteOnlyKindSocketOption where Kind: StreamOptionsSocketType, Value == Bool {
-    /// STREAM: deliver the empty message that marks a peer's connection and
-    /// disconnection; `true` by default. The corresponding C option is
-    /// `ZMQ_STREAM_NOTIFY`.
+extension SocketOption where Kind: StreamOptionsSocketType, Value == Bool, Access == OptionAccess.WriteOnly {
+    /// Deliver the empty message that marks a peer's connection and disconnection;
+    /// `true` by default. Write-only.
+    ///
+    /// Only STREAM sockets take it: on another kind it does not compile, and a
+    /// ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
+    /// The corresponding C option is `ZMQ_STREAM_NOTIFY`.
     public static var streamNotify: Self { .init(ZMQ_STREAM_NOTIFY, "ZMQ_STREAM_NOTIFY", [.stream], .bool) }
 }
 
-extension KindSocketOption where Kind: ConflatingSocketType, Value == Bool {
-    /// PUSH, PULL, PUB, SUB, DEALER: keep only the last message in each queue, for
-    /// single-part messages of the latest value. The corresponding C option is
-    /// `ZMQ_CONFLATE`.
+extension SocketOption where Kind: ConflatingSocketType, Value == Bool, Access == OptionAccess.ReadWrite {
+    /// Keep only the last message in each queue, for single-part messages of the latest
+    /// value.
+    ///
+    /// Only PUSH, PULL, PUB, SUB and DEALER sockets take it: on another kind it does not
+    /// compile, and a ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
+    /// The corresponding C option is `ZMQ_CONFLATE`.
     public static var conflate: Self {
         .init(ZMQ_CONFLATE, "ZMQ_CONFLATE", [.push, .pull, .pub, .sub, .dealer], .bool)
     }
 }
 
-extension KindSocketOption where Kind: FilteringSocketType, Value == Bool {
-    /// PUB, XPUB, SUB, XSUB: deliver what does not match the subscriptions, and nothing
-    /// that does; set it on both sides. The corresponding C option is
-    /// `ZMQ_INVERT_MATCHING`.
+extension SocketOption where Kind: FilteringSocketType, Value == Bool, Access == OptionAccess.ReadWrite {
+    /// Deliver what does not match the subscriptions, and nothing that does; set it on
+    /// both sides.
+    ///
+    /// Only PUB, XPUB, SUB and XSUB sockets take it: on another kind it does not compile,
+    /// and a ``DynamicSocket`` of another kind throws ``ZMQError/notSupported``.
+    /// The corresponding C option is `ZMQ_INVERT_MATCHING`.
     public static var invertMatching: Self {
         .init(ZMQ_INVERT_MATCHING, "ZMQ_INVERT_MATCHING", [.pub, .xpub, .sub, .xsub], .bool)
     }
+}
+
+// MARK: - The same options on the other kinds: compile errors that name the kinds
+
+extension SocketOption {
+    /// The body of the unavailable declarations below, which exist only for the
+    /// compiler's message and so can never be called.
+    static var unavailable: Self { preconditionFailure("an unavailable option was used") }
+}
+
+extension SocketOption where Value == Bool, Access == OptionAccess.WriteOnly {
+    @available(*, unavailable, message: "ZMQ_ROUTER_MANDATORY is an option of ROUTER sockets only")
+    public static var routerMandatory: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_ROUTER_HANDOVER is an option of ROUTER sockets only")
+    public static var routerHandover: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_PROBE_ROUTER is an option of ROUTER, DEALER and REQ sockets only")
+    public static var probeRouter: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_REQ_CORRELATE is an option of REQ sockets only")
+    public static var requestCorrelate: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_REQ_RELAXED is an option of REQ sockets only")
+    public static var requestRelaxed: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_XPUB_VERBOSE is an option of XPUB sockets only")
+    public static var xpubVerbose: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_XPUB_VERBOSER is an option of XPUB sockets only")
+    public static var xpubVerboser: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_XPUB_MANUAL is an option of XPUB sockets only")
+    public static var xpubManual: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_XPUB_NODROP is an option of XPUB and PUB sockets only")
+    public static var xpubNoDrop: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_STREAM_NOTIFY is an option of STREAM sockets only")
+    public static var streamNotify: Self { unavailable }
+}
+
+extension SocketOption where Value == [UInt8], Access == OptionAccess.WriteOnly {
+    @available(*, unavailable, message: "ZMQ_CONNECT_ROUTING_ID is an option of ROUTER and STREAM sockets only")
+    public static var connectRoutingID: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_XPUB_WELCOME_MSG is an option of XPUB sockets only")
+    public static var xpubWelcomeMessage: Self { unavailable }
+}
+
+extension SocketOption where Value == Bool, Access == OptionAccess.ReadWrite {
+    @available(*, unavailable, message: "ZMQ_CONFLATE is an option of PUSH, PULL, PUB, SUB and DEALER sockets only")
+    public static var conflate: Self { unavailable }
+
+    @available(*, unavailable, message: "ZMQ_INVERT_MATCHING is an option of PUB, XPUB, SUB and XSUB sockets only")
+    public static var invertMatching: Self { unavailable }
 }

@@ -26,34 +26,34 @@ public protocol ReceivingSocketType: SocketTypeProtocol {}
 /// A socket kind that can subscribe to topics: SUB and XSUB.
 public protocol SubscribingSocketType: ReceivingSocketType {}
 
-/// A kind with ROUTER's own options, ``WriteOnlyKindSocketOption/routerMandatory`` and
-/// ``WriteOnlyKindSocketOption/routerHandover``: ROUTER.
+/// A kind with ROUTER's own options, ``SocketOption/routerMandatory`` and
+/// ``SocketOption/routerHandover``: ROUTER.
 public protocol RouterOptionsSocketType: SocketTypeProtocol {}
 
-/// A kind with ``WriteOnlyKindSocketOption/probeRouter``: ROUTER, DEALER and REQ.
+/// A kind with ``SocketOption/probeRouter``: ROUTER, DEALER and REQ.
 public protocol ProbingSocketType: SocketTypeProtocol {}
 
-/// A kind with ``WriteOnlyKindSocketOption/connectRoutingID``: ROUTER and STREAM.
+/// A kind with ``SocketOption/connectRoutingID``: ROUTER and STREAM.
 public protocol ConnectRoutingIDSocketType: SocketTypeProtocol {}
 
-/// A kind with REQ's own options, ``WriteOnlyKindSocketOption/requestCorrelate`` and
-/// ``WriteOnlyKindSocketOption/requestRelaxed``: REQ.
+/// A kind with REQ's own options, ``SocketOption/requestCorrelate`` and
+/// ``SocketOption/requestRelaxed``: REQ.
 public protocol RequestOptionsSocketType: SocketTypeProtocol {}
 
-/// A kind with XPUB's own options (``WriteOnlyKindSocketOption/xpubVerbose`` and the
+/// A kind with XPUB's own options (``SocketOption/xpubVerbose`` and the
 /// other `xpub` ones): XPUB.
 public protocol XPubOptionsSocketType: NoDropSocketType {}
 
-/// A kind with ``WriteOnlyKindSocketOption/xpubNoDrop``: XPUB and PUB.
+/// A kind with ``SocketOption/xpubNoDrop``: XPUB and PUB.
 public protocol NoDropSocketType: SocketTypeProtocol {}
 
-/// A kind with ``WriteOnlyKindSocketOption/streamNotify``: STREAM.
+/// A kind with ``SocketOption/streamNotify``: STREAM.
 public protocol StreamOptionsSocketType: SocketTypeProtocol {}
 
-/// A kind with ``KindSocketOption/conflate``: PUSH, PULL, PUB, SUB and DEALER.
+/// A kind with ``SocketOption/conflate``: PUSH, PULL, PUB, SUB and DEALER.
 public protocol ConflatingSocketType: SocketTypeProtocol {}
 
-/// A kind with ``KindSocketOption/invertMatching``: PUB, XPUB, SUB and XSUB.
+/// A kind with ``SocketOption/invertMatching``: PUB, XPUB, SUB and XSUB.
 public protocol FilteringSocketType: SocketTypeProtocol {}
 
 /// The twelve stable libzmq socket types, as kinds for ``Socket``.

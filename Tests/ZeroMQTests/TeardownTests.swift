@@ -239,7 +239,7 @@ struct ReentrantCloseTests {
                 closing.increment()
                 // The other close() is under way: it waits for this thread, which
                 // closes the context too.
-                _ = waitUntil { context.isShutDown }
+                _ = waitUntil { context.isClosed }
                 context.close()
                 handlerReturned.increment()
                 return .deny()
@@ -313,7 +313,7 @@ struct ReentrantCloseTests {
         let pull = try PullSocket(context)
         try pull.bind(Transport.inproc.bindEndpoint())
         let terminating = TestThread { context.terminate() }  // waits for `pull`
-        #expect(await eventually { context.isShutDown })
+        #expect(await eventually { context.isClosed })
         #expect(!(await terminating.joined(timeout: .milliseconds(100))), "terminate() returned with a socket open")
         // The thread that owns the socket closes the context instead of the socket.
         let closing = TestThread(moving: {

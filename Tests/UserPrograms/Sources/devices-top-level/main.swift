@@ -2,7 +2,8 @@
 // awaits), where every `let` is a global of the main actor and the compiler does not
 // follow `sending`: a monitor awaited in the loop itself and in a task (Docs/Monitor.md),
 // a monitor polled with a socket (Docs/Poller.md), and a socket used after it was handed
-// to a proxy (Docs/Proxy.md), which must throw instead of racing the proxy's thread.
+// to a proxy (Docs/Proxy.md), which must throw instead of racing the proxy's thread;
+// and a SharedSocket used by many tasks (Docs/Async.md).
 //
 //   devices-top-level
 //
@@ -108,6 +109,30 @@ do {
 try await Task { try await proxy.pause() }.value
 await Task { await proxy.stop() }.value
 check(!proxy.isRunning, "await proxy.stop() in a task at top level")
+
+// Docs/Async.md: a SharedSocket made at top level, used from a function and from tasks.
+let sink = try PullSocket(context)
+let sinkEndpoint = try sink.bind("inproc://shared")
+let dealer = try PushSocket(context)
+try dealer.connect(sinkEndpoint)
+let shared = SharedSocket(dealer)
+
+func handle(_ request: String) async throws {
+    try await shared.send(request)
+}
+try await withThrowingTaskGroup { group in
+    for n in 0..<10 { group.addTask { try await handle("request \(n)") } }
+    try await group.waitForAll()
+}
+var requests = 0
+try await Task {  // bounded by the script's timeout
+    for _ in 0..<10 {
+        _ = try await sink.receive()
+        requests += 1
+    }
+}.value
+check(requests == 10, "ten tasks sent through one SharedSocket made at top level")
+await shared.close()
 
 context.close()
 exit(failures == 0 ? 0 : 1)

@@ -46,6 +46,7 @@ struct MonitorTests {
         // Nothing yet: each returns at once with .again (a negative time is zero).
         #expect(throws: ZMQError.again) { try blockingNext(monitor, timeout: .milliseconds(-5)) }
         #expect(throws: ZMQError.again) { try blockingNext(monitor, timeout: .zero) }
+        #expect(throws: ZMQError.again) { try blockingNext(monitor, timeout: .seconds(Int64.min)) }
         await #expect(throws: ZMQError.again) { _ = try await monitor.next(timeout: .seconds(-3)) }
         #expect(clock.now - start < .seconds(1))
 

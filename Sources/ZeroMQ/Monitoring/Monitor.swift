@@ -173,7 +173,9 @@ public final class Monitor {
     )
     public func next(timeout: Duration) throws(ZMQError) -> MonitorEvent? {
         let clock = ContinuousClock()
-        let deadline = clock.now + Swift.max(timeout, .zero)
+        // Rounded up to whole milliseconds and clamped as libzmq's waits are (negative:
+        // zero), so that no duration overflows the deadline.
+        let deadline = clock.now + .milliseconds(Timeout(timeout).milliseconds)
         while true {
             if let event = try read(blocking: false) { return event }
             if !isRunning { return nil }

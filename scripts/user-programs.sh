@@ -162,6 +162,17 @@ async_server() {
 }
 async_server
 
+# devices: monitors and a proxy in async top-level code, as the docs show them.
+devices_status=0
+devices_out=$(timeout 60 "$bin/devices-top-level" 2>&1) || devices_status=$?
+if [ "$devices_status" -ne 0 ]; then
+    echo "FAIL devices at top level (exit $devices_status):"
+    echo "$devices_out" | sed 's/^/     /'
+    failures=$((failures + 1))
+else
+    echo "ok   devices at top level: $(echo "$devices_out" | grep -c '^ok') checks"
+fi
+
 if [ "$failures" -ne 0 ]; then
     echo "user programs: $failures failed"
     exit 1

@@ -612,7 +612,7 @@ enum SwiftSide {
         var received = 0
         var start = 0.0
         while received < count {
-            let ready = try poller.poll(timeout: timeout)
+            let ready = try poller.poll(timeout: .milliseconds(CZB_TIMEOUT_MS))
             if ready.isEmpty { throw BenchFailure(description: "nothing to receive within \(timeout)") }
             for item in ready {
                 let socket = sockets[item.token]

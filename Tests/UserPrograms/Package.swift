@@ -28,6 +28,9 @@ let package = Package(
         // An async server (one `for try await` loop on the reactor) and its clients.
         .executableTarget(name: "async-server", dependencies: [zeroMQ]),
         .executableTarget(name: "async-client", dependencies: [zeroMQ]),
+        // The devices as the docs show them in async top-level code: monitors awaited and
+        // polled, a socket used after it was handed to a proxy.
+        .executableTarget(name: "devices-top-level", dependencies: [zeroMQ]),
         // Every call across the C boundary, for valgrind's memcheck (`make sanitize`).
         .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.

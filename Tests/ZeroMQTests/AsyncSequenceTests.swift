@@ -115,7 +115,7 @@ struct AsyncSequenceTests {
             }
         }
         #expect(kinds == ["listening", "accepted", "handshake", "stopped"])
-        #expect(monitor.isEnded)
+        #expect(!monitor.isRunning)
         #expect(try await monitor.next() == nil)
     }
 
@@ -128,7 +128,7 @@ struct AsyncSequenceTests {
         let endpoint = try server.bind(Transport.tcp.bindEndpoint())
         let client = try PushSocket.bounded(context, timeout: asyncTestTimeout)
         try client.connect(endpoint)
-        let event = try await monitor.next(timeout: asyncTestTimeout)
+        let event = try await monitor.next(timeout: asyncTestTimeout.duration)
         guard case .accepted = event?.kind else {
             Issue.record("expected accepted, got \(String(describing: event))")
             return

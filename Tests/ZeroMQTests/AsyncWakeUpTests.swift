@@ -244,7 +244,7 @@ actor MonitoredPull {
     }
 
     func nextEvent(timeout: Timeout) async throws -> MonitorEvent? {
-        try await monitor.next(timeout: timeout)
+        try await monitor.next(timeout: timeout.duration)
     }
 
     func tryNextEvent() throws -> MonitorEvent? {

@@ -49,10 +49,10 @@ struct ContextTests {
     func shutdownIdempotent() throws {
         let context = try makeContext()
         let pull = try PullSocket.bounded(context)
-        #expect(!context.isShutDown)
+        #expect(!context.isClosed)
         context.shutdown()
         context.shutdown()
-        #expect(context.isShutDown)
+        #expect(context.isClosed)
 
         let error = #expect(throws: ZMQError.contextTerminated) { try PushSocket(context) }
         #expect(error?.description.contains("PUSH") == true)
@@ -61,7 +61,7 @@ struct ContextTests {
         pull.close()
         context.terminate()
         context.shutdown()
-        #expect(context.isShutDown)
+        #expect(context.isClosed)
     }
 
     @Test("terminate after the sockets are closed returns; terminating twice is harmless")
@@ -83,7 +83,7 @@ struct ContextTests {
             context.terminate()
         }
         #expect(thread.join(timeout: .seconds(10)))
-        #expect(context.isShutDown)
+        #expect(context.isClosed)
         #expect(throws: ZMQError.contextTerminated) { try PullSocket(context) }
     }
 
@@ -169,7 +169,7 @@ struct ContextTests {
         context.close()
 
         #expect(push.isClosed && pair.isClosed)
-        #expect(context.isShutDown)
+        #expect(context.isClosed)
         let error = #expect(throws: ZMQError.notSocket) { try push.send("after close") }
         #expect(error?.description.contains("closed") == true)
         #expect(throws: ZMQError.contextTerminated) { try PushSocket(context) }

@@ -14,7 +14,7 @@ import Darwin
 /// last. Throws when `timeout` passes first.
 @discardableResult
 private func events(
-    of monitor: Monitor, until match: (MonitorEvent.Kind) -> Bool, timeout: Timeout = .seconds(5)
+    of monitor: Monitor, until match: (MonitorEvent.Kind) -> Bool, timeout: Duration = .seconds(5)
 ) throws -> [MonitorEvent] {
     var seen: [MonitorEvent] = []
     while true {
@@ -28,8 +28,41 @@ private func events(
 
 private func kinds(_ events: [MonitorEvent]) -> [MonitorEvents] { events.map(\.kind.filter) }
 
+/// The blocking `next(timeout:)`, which async code cannot call directly (`noasync`).
+private func blockingNext(_ monitor: Monitor, timeout: Duration) throws -> MonitorEvent? {
+    try monitor.next(timeout: timeout)
+}
+
 @Suite("Monitor")
 struct MonitorTests {
+    @Test("isRunning until the end; a zero or negative timeout reads only what waits")
+    func runningAndTimeouts() async throws {
+        let context = try makeContext()
+        let server = try PullSocket.bounded(context)
+        let monitor = try server.monitor(.listening)
+        #expect(monitor.isRunning)
+        let clock = ContinuousClock()
+        let start = clock.now
+        // Nothing yet: each returns at once with .again (a negative time is zero).
+        #expect(throws: ZMQError.again) { try blockingNext(monitor, timeout: .milliseconds(-5)) }
+        #expect(throws: ZMQError.again) { try blockingNext(monitor, timeout: .zero) }
+        #expect(throws: ZMQError.again) { try blockingNext(monitor, timeout: .seconds(Int64.min)) }
+        await #expect(throws: ZMQError.again) { _ = try await monitor.next(timeout: .seconds(-3)) }
+        #expect(clock.now - start < .seconds(1))
+
+        try server.bind(Transport.tcp.bindEndpoint())
+        let event = try await monitor.next(timeout: .seconds(5))
+        guard case .listening = event?.kind else {
+            Issue.record("expected listening, got \(String(describing: event))")
+            return
+        }
+        server.close()
+        #expect(try await monitor.next(timeout: .seconds(5))?.kind == .monitorStopped)
+        #expect(!monitor.isRunning)
+        #expect(try await monitor.next(timeout: .seconds(-1)) == nil, "an ended monitor reads nil, not .again")
+        #expect(monitor.description == "Monitor(ended)")
+    }
+
     @Test("server and client events", arguments: [Transport.tcp, .ipc])
     func serverAndClient(transport: Transport) throws {
         let context = try makeContext()
@@ -60,7 +93,7 @@ struct MonitorTests {
         let last = try clientMonitor.tryNext()
         #expect(last?.kind == .monitorStopped, "\(String(describing: last))")
         #expect(last?.endpoint == "")
-        #expect(clientMonitor.isEnded)
+        #expect(!clientMonitor.isRunning)
         #expect(try clientMonitor.next() == nil)
         #expect(try clientMonitor.tryNext() == nil)
         #expect(try clientMonitor.next(timeout: .seconds(1)) == nil)
@@ -169,7 +202,7 @@ struct MonitorTests {
         let first = try socket.monitor()
         let second = try socket.monitor()
         #expect(try first.tryNext()?.kind == .monitorStopped)
-        #expect(first.isEnded)
+        #expect(!first.isRunning)
         first.stop()  // does not detach the second
         _ = try socket.bind("tcp://127.0.0.1:*")
         try events(of: second, until: { if case .listening = $0 { true } else { false } })
@@ -205,7 +238,7 @@ struct MonitorTests {
         neverHangs("stop then close") {
             let (context, client, server, monitor) = try Self.monitoredPair()
             monitor.stop()
-            #expect(monitor.isEnded)
+            #expect(!monitor.isRunning)
             #expect(try monitor.next() == nil)
             client.close()
             server.close()
@@ -233,7 +266,7 @@ struct MonitorTests {
             #expect(client.isClosed && server.isClosed)
             // The close hook detached the monitor; its PAIR socket is closed, so it ended.
             #expect(try monitor.next() == nil)
-            #expect(monitor.isEnded)
+            #expect(!monitor.isRunning)
             monitor.stop()
         }
     }

@@ -14,7 +14,7 @@ import Musl
 @Suite("Poller")
 struct PollerTests {
     /// The ready items of one poll, as a dictionary from token to events.
-    static func ready<Token>(_ poller: Poller<Token>, timeout: Timeout) throws(ZMQError) -> [Token: PollEvents] {
+    static func ready<Token>(_ poller: Poller<Token>, timeout: Duration) throws(ZMQError) -> [Token: PollEvents] {
         var result: [Token: PollEvents] = [:]
         for item in try poller.poll(timeout: timeout) {
             #expect(result[item.token] == nil, "a token appears once per poll")
@@ -238,7 +238,7 @@ struct PollerTests {
         #expect(afterContext?.description.contains("(token work)") == true)
     }
 
-    @Test("timeouts: zero returns at once, a Duration waits about that long, a message ends an infinite wait")
+    @Test("timeouts: zero returns at once, a Duration waits about that long, a message ends an endless wait")
     func timeouts() throws {
         let context = try makeContext()
         let pull = try PullSocket.bounded(context)
@@ -275,7 +275,7 @@ struct PollerTests {
                 Issue.record("sender: \(error)")
             }
         }
-        #expect(Array(try poller.poll(timeout: .infinite)).map(\.token) == [0])
+        #expect(Array(try poller.poll()).map(\.token) == [0])
         #expect(sender.join(timeout: .seconds(10)))
 
         // An empty poller sleeps for a finite timeout.
@@ -284,6 +284,211 @@ struct PollerTests {
         #expect(try empty.poll(timeout: .milliseconds(20)).isEmpty)
         elapsed = clock.now - start
         #expect(elapsed >= .milliseconds(19) && elapsed < .seconds(5))
+    }
+
+    /// Three linked PULL sockets, each with a message waiting, in a poller under tokens
+    /// 0, 1 and 2.
+    struct ThreeReady {
+        let context: Context
+        let poller = Poller<Int>()
+        var pulls: [PullSocket] = []
+        var pushes: [PushSocket] = []
+
+        init() throws {
+            context = try makeContext()
+            for n in 0..<3 {
+                let pull = try PullSocket.bounded(context)
+                let push = try PushSocket.bounded(context)
+                try link(pull, push, over: .inproc)
+                try push.send("\(n)")
+                #expect(waitReadable(pull, milliseconds: 5000))
+                try poller.add(pull, token: n)
+                pulls.append(pull)
+                pushes.append(push)
+            }
+        }
+    }
+
+    @Test("removing items while iterating a result: the result goes on with what its poll found")
+    func removeWhileIterating() throws {
+        let three = try ThreeReady()
+        let poller = three.poller
+        var seen: [Int] = []
+        for item in try poller.poll(timeout: .seconds(5)) {
+            seen.append(item.token)
+            // The pyzmq habit: take an item out in the middle of the loop, by token and
+            // by socket, the one in hand and one still to come.
+            if item.token == 0 {
+                #expect(poller.remove(0))
+                #expect(poller.remove(three.pulls[2]))
+            }
+        }
+        #expect(seen == [0, 1, 2], "a snapshot: item 2 was ready when polled, so it still comes up")
+        #expect(poller.tokens == [1])
+        #expect(try Self.ready(poller, timeout: .zero) == [1: .readable], "removed items are gone from later polls")
+    }
+
+    @Test("adding items while iterating, past the storage's capacity, leaves the result as it was")
+    func addWhileIterating() throws {
+        let three = try ThreeReady()
+        let poller = three.poller
+        var extra: [PullSocket] = []
+        var seen: [Int] = []
+        for item in try poller.poll(timeout: .seconds(5)) {
+            seen.append(item.token)
+            if item.token == 1 {
+                // 20 more: the item array grows, and moves, from 16 to 32.
+                for n in 10..<30 {
+                    let pull = try PullSocket.bounded(three.context)
+                    try poller.add(pull, token: n)
+                    extra.append(pull)
+                }
+            }
+        }
+        #expect(seen == [0, 1, 2])
+        #expect(poller.count == 23)
+        try three.pushes[0].send("more")
+        #expect(waitReadable(three.pulls[0], milliseconds: 5000))
+        #expect(try Self.ready(poller, timeout: .zero) == [0: .readable, 1: .readable, 2: .readable])
+    }
+
+    @Test("updating and removing every item while iterating, and reading events(for:) after")
+    func updateAndRemoveAllWhileIterating() throws {
+        let three = try ThreeReady()
+        let poller = three.poller
+        let result = try poller.poll(timeout: .seconds(5))
+        var seen: [Poller<Int>.ReadyItem] = []
+        for item in result {
+            seen.append(item)
+            if item.token == 0 { try poller.update(1, events: .writable) }
+            if item.token == 1 { poller.removeAll() }
+        }
+        #expect(seen.map(\.token) == [0, 1, 2])
+        #expect(seen.allSatisfy { $0.events == .readable }, "the events of the poll, not of the update")
+        #expect(result.count == 3 && result.events(for: 2) == .readable && result.events(for: 7) == [])
+        #expect(Array(result).map(\.token) == [0, 1, 2], "iterating the result again gives the same items")
+        #expect(poller.isEmpty)
+    }
+
+    @Test("an older result still yields its own poll's items after the poller polls again, or goes away")
+    func olderResults() throws {
+        let three = try ThreeReady()
+        var poller: Poller<Int>? = three.poller
+        let first = try #require(poller).poll(timeout: .seconds(5))
+        #expect(try three.pulls[1].receiveString() == "1")
+        let second = try #require(poller).poll(timeout: .zero)
+        #expect(Array(first).map(\.token) == [0, 1, 2])
+        #expect(Array(second).map(\.token) == [0, 2])
+        #expect(first.events(for: 1) == .readable && second.events(for: 1) == [])
+
+        // An iterator part-way through when the poller polls again goes on with its own.
+        var iterator = second.makeIterator()
+        #expect(iterator.next()?.token == 0)
+        _ = try #require(poller).poll(timeout: .zero)
+        #expect(iterator.next()?.token == 2)
+        #expect(iterator.next() == nil)
+
+        // A result that outlives its poller keeps what it found.
+        let last = try #require(poller).poll(timeout: .zero)
+        poller = nil
+        #expect(Array(last).map(\.token) == [0, 2])
+        #expect(last.events(for: 2) == .readable)
+    }
+
+    @Test("a monitor polled with ordinary sockets: ready when an event waits, read without blocking")
+    func monitorInPoller() throws {
+        let context = try makeContext()
+        let server = try PullSocket.bounded(context)
+        let monitor = try server.monitor([.accepted, .disconnected])
+        let endpoint = try server.bind(Transport.tcp.bindEndpoint())
+        enum Source: Hashable { case messages, connections, other, spare }
+        let poller = Poller<Source>()
+        try poller.add(server, token: .messages)
+        try poller.add(monitor, token: .connections)
+        let idle = try PullSocket.bounded(context)
+        try poller.add(idle, token: .other)
+        #expect(try Self.ready(poller, timeout: .zero).isEmpty)
+
+        let client = try PushSocket.bounded(context)
+        try client.connect(endpoint)
+        try client.send("hello")
+        // The accept and the message, in whatever polls they come.
+        var events: [MonitorEvent.Kind] = []
+        var messages: [String] = []
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while (events.isEmpty || messages.isEmpty) && clock.now < deadline {
+            for item in try poller.poll(timeout: .seconds(1)) {
+                #expect(item.events == .readable)
+                switch item.token {
+                case .messages: while let message = try server.tryReceive() { messages.append(message.string) }
+                case .connections: while let event = try monitor.tryNext() { events.append(event.kind) }
+                case .other, .spare: Issue.record("\(item.token) was reported ready")
+                }
+            }
+        }
+        #expect(messages == ["hello"])
+        guard case .accepted = events.first else {
+            Issue.record("expected accepted first, got \(events)")
+            return
+        }
+
+        // Refused: the same monitor twice.
+        let twice = #expect(throws: ZMQError.invalidArgument) { try poller.add(monitor, token: .spare) }
+        #expect(twice?.description.contains("with token connections") == true)
+
+        // The monitored socket closes: the monitor reads monitorStopped, ends, and stays in
+        // the poller without being ready again, and without making poll throw.
+        poller.remove(.messages)
+        server.close()
+        var last: MonitorEvent.Kind?
+        while clock.now < deadline, last.map({ if case .monitorStopped = $0 { false } else { true } }) ?? true {
+            for item in try poller.poll(timeout: .seconds(1)) where item.token == .connections {
+                while let event = try monitor.tryNext() { last = event.kind }
+            }
+        }
+        guard case .monitorStopped = last else {
+            Issue.record("expected monitorStopped last, got \(String(describing: last))")
+            return
+        }
+        #expect(!monitor.isRunning)
+        #expect(try Self.ready(poller, timeout: .milliseconds(20)).isEmpty)
+        #expect(poller.contains(.connections))
+        #expect(poller.remove(monitor))
+
+        // An ended monitor is refused, naming why.
+        let ended = #expect(throws: ZMQError.notSocket) { try poller.add(monitor, token: .connections) }
+        #expect(ended?.description.contains("the monitor has ended") == true)
+    }
+
+    @Test("a monitor stopped while in the poller is never ready again, and poll does not throw")
+    func monitorStoppedInPoller() throws {
+        let context = try makeContext()
+        let server = try PullSocket.bounded(context)
+        let monitor = try server.monitor(.listening)
+        try server.bind(Transport.tcp.bindEndpoint())
+        let poller = Poller<String>()
+        try poller.add(monitor, token: "monitor")
+        try poller.add(server, token: "server")
+        #expect(try Self.ready(poller, timeout: .seconds(5)) == ["monitor": .readable], "listening waits")
+        for item in try poller.poll(timeout: .zero) where item.token == "monitor" {
+            monitor.stop()  // in the middle of iterating a result, too
+        }
+        #expect(try Self.ready(poller, timeout: .milliseconds(20)).isEmpty)
+        #expect(try monitor.tryNext() == nil)
+    }
+
+    @Test("a negative timeout is zero: poll returns at once")
+    func negativeTimeout() throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context)
+        let poller = Poller<Int>()
+        try poller.add(pull, token: 0)
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try poller.poll(timeout: .milliseconds(-5)).isEmpty)
+        #expect(try poller.poll(timeout: .seconds(-1_000_000)).isEmpty)
+        #expect(clock.now - start < .seconds(1))
     }
 
     @Test("a signal (EINTR) does not cut a poll short: it waits its full time, or returns the event")

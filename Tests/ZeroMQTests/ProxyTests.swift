@@ -2,6 +2,9 @@ import Foundation
 import Testing
 import ZeroMQ
 
+/// The frontend of ``ProxyTests/socketUsedAfterStart()``: a global, as in top-level code.
+nonisolated(unsafe) private var handedOverFrontend: PullSocket?
+
 @Suite("Proxy")
 struct ProxyTests {
     // MARK: The three patterns
@@ -44,7 +47,7 @@ struct ProxyTests {
         #expect(statistics.backend.messagesReceived == 3)
         #expect(statistics.frontend.messagesSent == 3)
         #expect(statistics.frontend.bytesReceived == statistics.backend.bytesSent)
-        proxy.terminate()
+        proxy.stop()
     }
 
     @Test("forwarder: XSUB/XPUB, subscriptions flow upstream", arguments: Transport.allCases)
@@ -70,7 +73,7 @@ struct ProxyTests {
         try publisher.send("sports.1")
         try publisher.send("weather.last")
         #expect(try subscriber.receiveString() == "weather.last")
-        proxy.terminate()
+        proxy.stop()
     }
 
     @Test("streamer: PULL/PUSH, in order", arguments: Transport.allCases)
@@ -88,7 +91,7 @@ struct ProxyTests {
         try consumer.connect(backendEndpoint)
         for n in 0..<100 { try producer.send("job \(n)") }
         for n in 0..<100 { #expect(try consumer.receiveString() == "job \(n)") }
-        proxy.terminate()
+        proxy.stop()
     }
 
     // MARK: Capture, pause, statistics
@@ -122,7 +125,7 @@ struct ProxyTests {
         _ = try proxy.statistics()
         #expect(try captured.receiveString() == "STATISTICS")
         #expect(!waitReadable(captured, milliseconds: 50))
-        proxy.terminate()
+        proxy.stop()
     }
 
     @Test("pause stops the flow and resume restarts it", arguments: [Transport.inproc, .tcp])
@@ -148,7 +151,7 @@ struct ProxyTests {
         #expect(try consumer.receiveString() == "while paused")
         try producer.send("after")
         #expect(try consumer.receiveString() == "after")
-        proxy.terminate()
+        proxy.stop()
     }
 
     @Test("statistics count exactly what was forwarded")
@@ -184,13 +187,13 @@ struct ProxyTests {
         #expect(
             statistics.backend
                 == .init(messagesReceived: 0, bytesReceived: 0, messagesSent: 3, bytesSent: 122))
-        proxy.terminate()
+        proxy.stop()
     }
 
     // MARK: Ending
 
-    @Test("terminate ends the proxy; terminating again, or steering it, is harmless")
-    func terminateTwice() throws {
+    @Test("stop ends the proxy; stopping again, or steering it, is harmless")
+    func stopTwice() throws {
         let context = try makeContext()
         let frontend = try PullSocket(context)
         try frontend.bind(Transport.inproc.bindEndpoint())
@@ -198,11 +201,11 @@ struct ProxyTests {
         try backend.bind(Transport.inproc.bindEndpoint())
         let proxy = try Proxy.start(from: frontend, to: backend)
         #expect(proxy.isRunning)
-        proxy.terminate()
+        proxy.stop()
         #expect(!proxy.isRunning)
-        proxy.terminate()
+        proxy.stop()
         let error = #expect(throws: ZMQError.invalidState) { try proxy.pause() }
-        #expect(error?.description.contains("the proxy was terminated") == true)
+        #expect(error?.description.contains("the proxy was stopped") == true)
         #expect(throws: ZMQError.invalidState) { try proxy.statistics() }
         // The proxy's thread closed every socket: terminating the context returns.
         let terminated = TestThread { context.terminate() }
@@ -226,8 +229,8 @@ struct ProxyTests {
         // The close hook joined the proxy's thread before the context closed its sockets.
         #expect(!proxy.isRunning)
         #expect(throws: ZMQError.self) { try proxy.statistics() }
-        proxy.terminate()
-        proxy.terminate()
+        proxy.stop()
+        proxy.stop()
     }
 
     @Test("context.shutdown() ends a managed proxy with contextTerminated")
@@ -242,8 +245,8 @@ struct ProxyTests {
         context.shutdown()
         let error = #expect(throws: ZMQError.contextTerminated) { try proxy.statistics() }
         #expect(error?.description.contains("shut down") == true)
-        let ending = TestThread { proxy.terminate() }
-        #expect(ending.join(timeout: .seconds(10)), "terminate() hung after shutdown")
+        let ending = TestThread { proxy.stop() }
+        #expect(ending.join(timeout: .seconds(10)), "stop() hung after shutdown")
         #expect(!proxy.isRunning)
         #expect(throws: ZMQError.contextTerminated) { try proxy.resume() }
         // Every socket of the proxy, the control sockets too, is closed.
@@ -251,8 +254,8 @@ struct ProxyTests {
         #expect(terminated.join(timeout: .seconds(10)), "a socket of the proxy is still open")
     }
 
-    @Test("releasing the handle terminates the proxy and closes its sockets")
-    func releaseTerminates() throws {
+    @Test("releasing the handle stops the proxy and closes its sockets")
+    func releaseStops() throws {
         let context = try makeContext()
         do {
             let frontend = try PullSocket(context)
@@ -262,6 +265,43 @@ struct ProxyTests {
             let proxy = try Proxy.start(from: frontend, to: backend)
             #expect(proxy.isRunning)
         }
+        let terminated = TestThread { context.terminate() }
+        #expect(terminated.join(timeout: .seconds(10)), "a socket of the proxy is still open")
+    }
+
+    @Test("a socket used after it was handed to a proxy, where the compiler does not see it, throws saying so")
+    func socketUsedAfterStart() throws {
+        let context = try makeContext()
+        // A global, as top-level code keeps its sockets: `sending` does not follow it.
+        handedOverFrontend = try PullSocket(context)
+        let frontendEndpoint = try handedOverFrontend!.bind(Transport.inproc.bindEndpoint())
+        let backend = try PushSocket(context)
+        let backendEndpoint = try backend.bind(Transport.inproc.bindEndpoint())
+        let poller = Poller<Int>()
+        try poller.add(handedOverFrontend!, token: 1)
+        let proxy = try Proxy.start(from: handedOverFrontend!, to: backend)
+
+        let receive = #expect(throws: ZMQError.notSocket) { try handedOverFrontend!.tryReceive() }
+        #expect(receive?.description.contains("belongs to a proxy (Proxy.start)") == true)
+        #expect(throws: ZMQError.notSocket) { try handedOverFrontend!.setOption(.receiveHighWaterMark, 5) }
+        #expect(throws: ZMQError.notSocket) { try handedOverFrontend!.bind(Transport.inproc.bindEndpoint()) }
+        #expect(handedOverFrontend!.isClosed)
+        // A poller that held it notices, as it does a close, instead of polling a socket
+        // another thread uses.
+        #expect(throws: ZMQError.notSocket) { try poller.poll(timeout: .zero) }
+
+        // The proxy itself forwards as before, and closes the socket as it ends.
+        let producer = try PushSocket.bounded(context)
+        try producer.connect(frontendEndpoint)
+        let consumer = try PullSocket.bounded(context)
+        try consumer.connect(backendEndpoint)
+        try producer.send("through")
+        #expect(try consumer.receiveString() == "through")
+        proxy.stop()
+        handedOverFrontend = nil  // its deinit leaves the socket alone: the proxy closed it
+        poller.removeAll()
+        producer.close()
+        consumer.close()
         let terminated = TestThread { context.terminate() }
         #expect(terminated.join(timeout: .seconds(10)), "a socket of the proxy is still open")
     }

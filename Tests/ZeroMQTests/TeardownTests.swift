@@ -160,13 +160,13 @@ struct TeardownTests {
         await close(context)
     }
 
-    @Test("terminating a stuck proxy on the reactor does not stall the other awaits")
-    func terminateProxyOnReactor() async throws {
+    @Test("stopping a stuck proxy on the reactor does not stall the other awaits")
+    func stopProxyOnReactor() async throws {
         let context = try makeContext()
         let proxy = try proxyWithStuckCapture(context, hold: .milliseconds(1500))
         await holdProxy(proxy)
         let elapsed = try await awaitTime(context) {
-            await proxy.terminate()  // waits for the proxy without blocking the reactor
+            await proxy.stop()  // waits for the proxy without blocking the reactor
             #expect(!proxy.isRunning)
         }
         #expect(isPrompt(elapsed), "an await on the reactor took \(elapsed)")
@@ -184,7 +184,7 @@ struct TeardownTests {
             #expect(error?.description.contains("the proxy ended") == true)
         }
         #expect(isPrompt(elapsed), "an await on the reactor took \(elapsed)")
-        await proxy.terminate()
+        await proxy.stop()
     }
 
     @Test("releasing an authenticator inside a slow handler on the reactor does not stall the other awaits")
@@ -239,7 +239,7 @@ struct ReentrantCloseTests {
                 closing.increment()
                 // The other close() is under way: it waits for this thread, which
                 // closes the context too.
-                _ = waitUntil { context.isShutDown }
+                _ = waitUntil { context.isClosed }
                 context.close()
                 handlerReturned.increment()
                 return .deny()
@@ -313,7 +313,7 @@ struct ReentrantCloseTests {
         let pull = try PullSocket(context)
         try pull.bind(Transport.inproc.bindEndpoint())
         let terminating = TestThread { context.terminate() }  // waits for `pull`
-        #expect(await eventually { context.isShutDown })
+        #expect(await eventually { context.isClosed })
         #expect(!(await terminating.joined(timeout: .milliseconds(100))), "terminate() returned with a socket open")
         // The thread that owns the socket closes the context instead of the socket.
         let closing = TestThread(moving: {
@@ -355,11 +355,11 @@ struct AsyncProxySteeringTests {
             #expect(statistics.frontend.messagesReceived == 2)
             #expect(statistics.backend.messagesSent == 2)
 
-            await proxy.terminate()
+            await proxy.stop()
             #expect(!proxy.isRunning)
             let error = await #expect(throws: ZMQError.invalidState) { try await proxy.statistics() }
-            #expect(error?.description.contains("the proxy was terminated") == true)
-            await proxy.terminate()  // again: nothing to do
+            #expect(error?.description.contains("the proxy was stopped") == true)
+            await proxy.stop()  // again: nothing to do
         }.value
         await close(context)
     }
@@ -402,7 +402,7 @@ struct AsyncProxySteeringTests {
             #expect(await thread.joined(timeout: .seconds(30)))
         }
         #expect(failures.value.isEmpty)
-        await proxy.terminate()
+        await proxy.stop()
         await close(context)
     }
 
@@ -443,7 +443,7 @@ struct AsyncProxySteeringTests {
         })
         let statistics = try await proxy.statistics(timeout: .seconds(5))
         #expect(statistics.frontend.messagesReceived == 2)
-        await proxy.terminate()
+        await proxy.stop()
         #expect(await reading.joined(timeout: .seconds(10)))
         await close(context)
     }

@@ -285,8 +285,14 @@ public final class Context: @unchecked Sendable {
         }
     }
 
-    /// Whether ``shutdown()``, ``close(linger:)`` or ``terminate()`` has been called.
-    public var isShutDown: Bool {
+    /// Whether the context is closed to new sockets: `true` once ``shutdown()``,
+    /// ``close(linger:)`` or ``terminate()`` has been called, from any thread.
+    ///
+    /// A closed context makes no more sockets (creating one throws
+    /// ``ZMQError/contextTerminated``), nor monitors, proxies or authenticators. Its
+    /// sockets may still be open until they are closed: after ``shutdown()`` alone, each
+    /// of them throws ``ZMQError/contextTerminated`` until its thread closes it.
+    public var isClosed: Bool {
         state.withLock { !$0.isOpen }
     }
 

@@ -25,30 +25,35 @@ import Darwin
 /// try proxy.pause()
 /// try proxy.resume()
 /// print(try proxy.statistics())
-/// proxy.terminate()
+/// proxy.stop()
 /// ```
 ///
 /// ``start(frontend:backend:)`` takes the sockets with `sending`: they move to the
-/// proxy's thread, and the compiler rejects any later use of them by the caller. The
-/// proxy's thread closes them when the proxy ends. Control sockets (a PAIR pair over a
-/// unique `inproc` endpoint) are created and connected for you.
+/// proxy's thread, which closes them when the proxy ends. In a function, the compiler
+/// rejects any later use of them by the caller; top-level code keeps its sockets in
+/// global variables, which the compiler does not follow, so there the rule is checked
+/// when the program runs: every later use of a socket handed to a proxy throws
+/// ``ZMQError/notSocket`` ("the socket belongs to a proxy"), as a closed socket does.
+/// Control sockets (a PAIR pair over a unique `inproc` endpoint) are created and
+/// connected for you.
 ///
 /// A managed proxy ends, and its thread has ended and its sockets are closed, when:
-/// - ``terminate()-8g4wn`` is called, or the last reference to the `Proxy` goes away;
+/// - ``stop()-25xvs`` is called, or the last reference to the `Proxy` goes away;
 /// - its context is closed (``Context/close(linger:)``, or the exit handler at process
 ///   exit), which terminates the proxy and waits for its thread before closing any
 ///   socket;
 /// - its context is shut down (``Context/shutdown()``), which ends it with
 ///   ``ZMQError/contextTerminated``.
 ///
-/// After it has ended, ``pause(timeout:)-8bjo2``, ``resume(timeout:)-2gn67`` and
-/// ``statistics(timeout:)-185k4`` throw an error that says why it ended, and ``terminate()-8g4wn``
+/// After it has ended, ``pause(timeout:)-6mxk2``, ``resume(timeout:)-quer`` and
+/// ``statistics(timeout:)-2j7w8`` throw an error that says why it ended, and ``stop()-25xvs``
 /// does nothing.
 ///
 /// `Proxy` is `Sendable`: its commands are served one at a time, in order, so any thread
 /// or task may steer it. In async code, the `async` forms of the commands wait for the
-/// proxy without blocking a thread (and win overload resolution there), and releasing the
-/// last reference on the ``Reactor`` thread does not wait for the proxy's thread.
+/// proxy without blocking a thread (the blocking forms are not available there), and
+/// releasing the last reference on the ``Reactor`` thread does not wait for the proxy's
+/// thread.
 public final class Proxy: Sendable {
     private let core: ProxyCore
 
@@ -70,91 +75,106 @@ public final class Proxy: Sendable {
     /// for its statistics and waits for the answer, which the proxy sends only after it
     /// has handled `PAUSE`. Pausing a paused proxy does nothing more.
     ///
-    /// It blocks the calling thread while it waits: in async code, use
-    /// ``pause(timeout:)-9o6a8``, which does not.
+    /// It blocks the calling thread while it waits, so async code cannot call it: there,
+    /// `try await proxy.pause()` (``pause(timeout:)-2luag``) waits without blocking one.
     ///
     /// - Parameter timeout: How long to wait for the commands before it, and for the
-    ///   proxy's answer.
+    ///   proxy's answer, rounded up to whole milliseconds (negative: zero).
     /// - Throws: ``ZMQError/again`` when the proxy did not answer within `timeout`;
-    ///   once the proxy has ended, ``ZMQError/invalidState`` if it was terminated, or the
+    ///   once the proxy has ended, ``ZMQError/invalidState`` if it was stopped, or the
     ///   error that ended it (``ZMQError/contextTerminated`` when its context was shut
     ///   down).
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `PAUSE` command.
-    public func pause(timeout: Timeout = .seconds(5)) throws(ZMQError) {
-        _ = try core.command(.pause, operation: "pause proxy", timeout: timeout)
+    @available(
+        *, noasync,
+        message:
+            "it blocks the thread; use 'try await proxy.pause()', from a Task in top-level code (which always picks this form)"
+    )
+    public func pause(timeout: Duration = .seconds(5)) throws(ZMQError) {
+        _ = try core.command(.pause, operation: "pause proxy", timeout: Timeout(timeout))
     }
 
-    /// Pauses the proxy, as ``pause(timeout:)-8bjo2`` does, waiting for its answer without
+    /// Pauses the proxy, as ``pause(timeout:)-6mxk2`` does, waiting for its answer without
     /// blocking a thread.
     ///
     /// - Parameter timeout: How long to wait for the proxy's answer.
-    /// - Throws: what ``pause(timeout:)-8bjo2`` throws, and `CancellationError` when the task is
+    /// - Throws: what ``pause(timeout:)-6mxk2`` throws, and `CancellationError` when the task is
     ///   cancelled while it waits (the command has been sent; the next one reads the
     ///   answer).
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `PAUSE` command.
-    public nonisolated(nonsending) func pause(timeout: Timeout = .seconds(5)) async throws {
-        _ = try await core.command(.pause, operation: "pause proxy", timeout: timeout)
+    public nonisolated(nonsending) func pause(timeout: Duration = .seconds(5)) async throws {
+        _ = try await core.command(.pause, operation: "pause proxy", timeout: Timeout(timeout))
     }
 
     /// Resumes a paused proxy; resuming one that forwards does nothing.
     ///
-    /// Returns once the proxy forwards again, as ``pause(timeout:)-8bjo2`` does.
+    /// Returns once the proxy forwards again, as ``pause(timeout:)-6mxk2`` does.
     ///
     /// - Parameter timeout: How long to wait for the commands before it, and for the
     ///   proxy's answer.
-    /// - Throws: as ``pause(timeout:)-8bjo2`` does.
+    /// - Throws: as ``pause(timeout:)-6mxk2`` does.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `RESUME` command.
-    public func resume(timeout: Timeout = .seconds(5)) throws(ZMQError) {
-        _ = try core.command(.resume, operation: "resume proxy", timeout: timeout)
+    @available(
+        *, noasync,
+        message:
+            "it blocks the thread; use 'try await proxy.resume()', from a Task in top-level code (which always picks this form)"
+    )
+    public func resume(timeout: Duration = .seconds(5)) throws(ZMQError) {
+        _ = try core.command(.resume, operation: "resume proxy", timeout: Timeout(timeout))
     }
 
-    /// Resumes a paused proxy, as ``resume(timeout:)-2gn67`` does, waiting for its answer
+    /// Resumes a paused proxy, as ``resume(timeout:)-quer`` does, waiting for its answer
     /// without blocking a thread.
     ///
     /// - Parameter timeout: How long to wait for the proxy's answer.
-    /// - Throws: as ``pause(timeout:)-9o6a8`` does.
+    /// - Throws: as ``pause(timeout:)-2luag`` does.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `RESUME` command.
-    public nonisolated(nonsending) func resume(timeout: Timeout = .seconds(5)) async throws {
-        _ = try await core.command(.resume, operation: "resume proxy", timeout: timeout)
+    public nonisolated(nonsending) func resume(timeout: Duration = .seconds(5)) async throws {
+        _ = try await core.command(.resume, operation: "resume proxy", timeout: Timeout(timeout))
     }
 
     /// What the proxy has forwarded since it started.
     ///
     /// - Parameter timeout: How long to wait for the commands before it, and for the
     ///   proxy's answer.
-    /// - Throws: as ``pause(timeout:)-8bjo2`` does.
+    /// - Throws: as ``pause(timeout:)-6mxk2`` does.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `STATISTICS`
     /// command.
-    public func statistics(timeout: Timeout = .seconds(5)) throws(ZMQError) -> ProxyStatistics {
-        try core.command(nil, operation: "proxy statistics", timeout: timeout)
+    @available(
+        *, noasync,
+        message:
+            "it blocks the thread; use 'try await proxy.statistics()', from a Task in top-level code (which always picks this form)"
+    )
+    public func statistics(timeout: Duration = .seconds(5)) throws(ZMQError) -> ProxyStatistics {
+        try core.command(nil, operation: "proxy statistics", timeout: Timeout(timeout))
     }
 
     /// What the proxy has forwarded since it started, waiting for its answer without
     /// blocking a thread.
     ///
     /// - Parameter timeout: How long to wait for the proxy's answer.
-    /// - Throws: as ``pause(timeout:)-9o6a8`` does.
+    /// - Throws: as ``pause(timeout:)-2luag`` does.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `STATISTICS`
     /// command.
-    public nonisolated(nonsending) func statistics(timeout: Timeout = .seconds(5)) async throws -> ProxyStatistics {
-        try await core.command(nil, operation: "proxy statistics", timeout: timeout)
+    public nonisolated(nonsending) func statistics(timeout: Duration = .seconds(5)) async throws -> ProxyStatistics {
+        try await core.command(nil, operation: "proxy statistics", timeout: Timeout(timeout))
     }
 
-    /// Terminates the proxy and waits until its thread has ended and closed its sockets.
+    /// Stops the proxy and waits until its thread has ended and closed its sockets.
     ///
     /// The proxy ends as soon as it has forwarded the message in hand. Calling it again,
     /// or after the proxy ended by itself, does nothing.
     ///
     /// On the ``Reactor`` thread it does not wait, since that would stall every task
     /// waiting there: it asks the proxy to end and returns, and the thread ends and closes
-    /// its sockets by itself. In async code, ``terminate()-nrk8`` waits without blocking
-    /// a thread.
+    /// its sockets by itself. Async code cannot call it: there, `await proxy.stop()`
+    /// (``stop()-23hlv``) waits without blocking a thread.
     ///
     /// libzmq copies each frame to the capture socket with a blocking send, so a proxy
     /// whose capture socket cannot take a message (a PUSH without a peer) waits there,
@@ -163,25 +183,30 @@ public final class Proxy: Sendable {
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `TERMINATE`
     /// command, then `pthread_join`.
-    public func terminate() {
+    @available(
+        *, noasync,
+        message:
+            "it blocks the thread; use 'await proxy.stop()', from a Task in top-level code (which always picks this form)"
+    )
+    public func stop() {
         core.thread.stop()
     }
 
-    /// Terminates the proxy, as ``terminate()-8g4wn`` does, and waits without blocking a thread
+    /// Stops the proxy, as ``stop()-25xvs`` does, and waits without blocking a thread
     /// until its thread has ended and closed its sockets.
     ///
     /// Cancelling the task does not end the wait: it is bounded by the proxy, which ends
-    /// once it has forwarded the message in hand (see ``terminate()-8g4wn`` for a capture socket
+    /// once it has forwarded the message in hand (see ``stop()-25xvs`` for a capture socket
     /// that cannot take it).
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, with the `TERMINATE`
     /// command; its thread resumes the task as it ends.
-    public nonisolated(nonsending) func terminate() async {
+    public nonisolated(nonsending) func stop() async {
         await core.thread.stop()
     }
 
-    /// Whether the proxy still runs: it has not been terminated, and its context has
-    /// not been shut down.
+    /// Whether the proxy still runs: it has not been stopped, and its context has not
+    /// been shut down.
     public var isRunning: Bool {
         core.isRunning
     }
@@ -194,8 +219,12 @@ extension Proxy {
     /// as ``run(frontend:backend:)`` does in the calling thread, and returns the handle
     /// that steers it.
     ///
-    /// The sockets move to the proxy's thread, which closes them when the proxy ends;
-    /// if starting fails, they are closed when released.
+    /// The sockets move to the proxy's thread, which closes them when the proxy ends.
+    /// The compiler enforces the move in functions; in top-level code, where the
+    /// sockets are global variables, any later use of them throws
+    /// ``ZMQError/notSocket``, saying that the socket belongs to a proxy. If starting
+    /// fails with an error about a socket, nothing is handed over; if the thread
+    /// cannot start, the sockets are closed.
     ///
     /// - Throws: ``ZMQError/notSocket`` for a closed socket; ``ZMQError/notSupported`` for
     ///   a ``DynamicSocket`` whose kind cannot do its part;
@@ -214,7 +243,7 @@ extension Proxy {
     /// Starts a two-way proxy that also copies every frame it forwards, and every
     /// command it receives (`PAUSE`, `RESUME`, `STATISTICS`, `TERMINATE`), to `capture`.
     ///
-    /// ``pause(timeout:)-8bjo2`` and ``resume(timeout:)-2gn67`` send `STATISTICS` after their own
+    /// ``pause(timeout:)-6mxk2`` and ``resume(timeout:)-quer`` send `STATISTICS` after their own
     /// command, to know when it has been handled, so the capture socket sees that too.
     ///
     /// The corresponding C function is `zmq_proxy_steerable`, on a new thread.
@@ -253,14 +282,39 @@ extension Proxy {
 
 // MARK: - The proxy's thread and its controller
 
-/// A socket as a proxy's thread sees it: a handle to run the proxy on, closed when it
-/// ends.
-protocol ProxiedSocket: AnyObject {
-    var unsafeHandle: UnsafeMutableRawPointer? { get }
-    func close()
+/// A libzmq socket that its `Socket` handed over to a proxy's thread, which runs the
+/// proxy on it and closes it when the proxy ends.
+///
+/// @unchecked Sendable: the `Socket` gave up the handle (``Socket/handOver(to:)`` set
+/// its own to `nil`, so that its later uses throw), so only the holder of this value
+/// uses it: the proxy's thread, or, when that thread could not start, the caller that
+/// closes it.
+struct HandedOverSocket: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+    let context: Context
+
+    /// Closes the libzmq socket, as the `Socket` would have: through its context,
+    /// unless the context closed it already.
+    func close() {
+        context.closeSocket(handle)
+    }
 }
 
-extension Socket: ProxiedSocket {}
+extension Socket {
+    /// Gives the libzmq socket to `holder`, which uses it on a thread of its own from
+    /// now on: every later use of this `Socket` throws ``ZMQError/notSocket`` naming
+    /// `holder`, and its `deinit` leaves the socket alone. A ``Poller`` that holds this
+    /// socket notices, as it does a close.
+    ///
+    /// - Returns: The socket, or `nil` when it is closed.
+    func handOver(to holder: String) -> HandedOverSocket? {
+        guard let handle else { return nil }
+        self.handle = nil
+        handedOverTo = holder
+        socketsClosed.add(1, ordering: .releasing)
+        return HandedOverSocket(handle: handle, context: context)
+    }
+}
 
 /// What a managed proxy shares between its thread, its handle and its contexts' close
 /// hooks.
@@ -300,22 +354,35 @@ final class ProxyCore: Sendable {
             name: "proxy", stopMessage: { Message(ProxyCommand.terminate.rawValue) },
             stoppedBeforeClosing: contexts)
         let core = ProxyCore(thread: thread)
-        // Type-erased, so that the thread's closure captures no generic metatype.
-        let sockets: [any ProxiedSocket] = [frontend, backend]
-        let captureSocket: (any ProxiedSocket)? = capture
-        try thread.start(operation: operation.description) {
-            core.run(sockets[0], sockets[1], captureSocket, control)
+        // From here the sockets are the proxy's: the caller's `Socket`s throw if used.
+        // (`handles` found them open, and nothing closed them since: they are not Sendable.)
+        let holder = "a proxy (Proxy.start)"
+        let front = frontend.handOver(to: holder)
+        let back = backend.handOver(to: holder)
+        let tap = capture?.handOver(to: holder)
+        guard let front, let back, (capture == nil) == (tap == nil) else {
+            // Closed by Context.close(linger:) on another thread since `handles` looked.
+            for socket in [front, back, tap] { socket?.close() }
+            throw ZMQError.closed(operation, socket: "a socket of the proxy")
+        }
+        do throws(ZMQError) {
+            try thread.start(operation: operation.description) {
+                core.run(front, back, tap, control)
+            }
+        } catch {
+            for socket in [front, back] + [tap].compactMap({ $0 }) { socket.close() }
+            throw error
         }
         return core
     }
 
     /// The proxy's thread: runs the proxy until it ends, then closes its sockets.
     private func run(
-        _ frontend: any ProxiedSocket, _ backend: any ProxiedSocket, _ capture: (any ProxiedSocket)?,
+        _ frontend: HandedOverSocket, _ backend: HandedOverSocket, _ capture: HandedOverSocket?,
         _ control: PairSocket
     ) {
         let error = LibraryCalls.proxy(
-            frontend: frontend.unsafeHandle, backend: backend.unsafeHandle, capture: capture?.unsafeHandle,
+            frontend: frontend.handle, backend: backend.handle, capture: capture?.handle,
             control: control.unsafeHandle)
         let ending: Phase = error.map { .failed(Proxy.failure("zmq_proxy_steerable", $0)) } ?? .terminated
         phase.withLock { $0 = ending }
@@ -341,7 +408,7 @@ final class ProxyCore: Sendable {
         case .running:
             return ZMQError(CZMQ_EFSM, operation: operation.description, reason: "the proxy is ending")
         case .terminated:
-            return ZMQError(CZMQ_EFSM, operation: operation.description, reason: "the proxy was terminated")
+            return ZMQError(CZMQ_EFSM, operation: operation.description, reason: "the proxy was stopped")
         case .failed(let error):
             if error == .contextTerminated {
                 return ZMQError(

@@ -20,10 +20,12 @@ import Darwin
 /// }
 /// ```
 ///
-/// Read events blocking (``next()``), with a time limit (``next(timeout:)-(Timeout)``) or
-/// without waiting (``tryNext()``); in a task, await them (``next(timeout:)-(Timeout?)``,
-/// or `for try await event in monitor`). The last event is always ``MonitorEvent/Kind/monitorStopped``,
-/// sent when the socket closes; after it, and after ``stop()``, every read returns `nil`.
+/// Read events blocking (``next()``), with a time limit (``next(timeout:)-(Duration)``) or
+/// without waiting (``tryNext()``); in a task, await them (``next(timeout:)-(Duration?)``,
+/// or `for try await event in monitor`); or put the monitor in a ``Poller`` with other
+/// sockets (``Poller/add(_:token:)``) and read what is ready with ``tryNext()``. The last
+/// event is always ``MonitorEvent/Kind/monitorStopped``, sent when the socket closes;
+/// after it, and after ``stop()``, every read returns `nil`.
 ///
 /// ### Stopping never hangs
 /// libzmq sends events from its I/O threads into a PAIR socket of its own, connected to
@@ -53,8 +55,8 @@ import Darwin
 ///
 /// The corresponding C function is `zmq_socket_monitor`.
 public final class Monitor {
-    /// The PAIR socket that receives the events.
-    private let pair: PairSocket
+    /// The PAIR socket that receives the events (which a ``Poller`` polls).
+    let pair: PairSocket
     /// The monitored libzmq socket: only ever passed to libzmq by the context, under its
     /// lock, after checking that it is still open and still monitored by this monitor.
     private let target: UnsafeMutableRawPointer
@@ -66,10 +68,10 @@ public final class Monitor {
     /// The events this monitor reports (with ``MonitorEvents/monitorStopped``, always).
     public let events: MonitorEvents
 
-    /// Whether the monitor has ended: its last event, ``MonitorEvent/Kind/monitorStopped``,
-    /// was read, or ``stop()`` was called, or its context was closed. Every read
-    /// returns `nil` from then on.
-    public private(set) var isEnded = false
+    /// Whether the monitor still reports events: `false` once its last event,
+    /// ``MonitorEvent/Kind/monitorStopped``, was read, or ``stop()`` was called, or its
+    /// context was closed or shut down. Every read returns `nil` from then on.
+    public private(set) var isRunning = true
 
     private static let endpoints = Locked(0)
 
@@ -120,42 +122,63 @@ public final class Monitor {
     /// `zmq_close` of the monitor's PAIR socket, in that order (libzmq issue #3575).
     public func stop() {
         guard !pair.isClosed else {
-            isEnded = true
+            isRunning = false
             return
         }
         pair.context.detachMonitor(from: target, attachment)
         pair.close()
-        isEnded = true
+        isRunning = false
     }
 
     // MARK: Reading events
 
-    /// Waits for the next event.
+    /// Waits for the next event, blocking the calling thread.
     ///
-    /// - Returns: The event, or `nil` once the monitor has ended (see ``isEnded``). It
+    /// Not available in async code, where it would hold a thread of the cooperative pool:
+    /// there, `try await monitor.next()` awaits the event without blocking one.
+    ///
+    /// - Returns: The event, or `nil` once the monitor has ended (see ``isRunning``). It
     ///   does not wait forever: closing the monitored socket sends
     ///   ``MonitorEvent/Kind/monitorStopped``, and closing or shutting down the context
     ///   ends the monitor.
     /// - Throws: ``ZMQError`` for a failure of libzmq, or a malformed event.
     ///
     /// The corresponding C function is `zmq_msg_recv` on the monitor's PAIR socket.
+    @available(
+        *, noasync,
+        message:
+            "it blocks the thread; use 'try await monitor.next()', or 'for try await event in monitor', which top-level code can use too"
+    )
     public func next() throws(ZMQError) -> MonitorEvent? {
         try read(blocking: true)
     }
 
-    /// Waits up to `timeout` for the next event.
+    /// Waits up to `timeout` for the next event, blocking the calling thread.
     ///
-    /// - Returns: The event, or `nil` once the monitor has ended.
+    /// Not available in async code: there, `try await monitor.next(timeout:)` awaits the
+    /// event without blocking a thread.
+    ///
+    /// - Parameter timeout: How long to wait at most, rounded up to whole milliseconds;
+    ///   zero or a negative duration only reads an event already waiting.
+    /// - Returns: The event, or `nil` once the monitor has ended. (`nil` does not mean
+    ///   a timeout, as it does for a socket's `receive(timeout:)`: a monitor's `nil` is
+    ///   its end, which a `while let` loop relies on.)
     /// - Throws: ``ZMQError/again`` when `timeout` passes first.
     ///
     /// The corresponding C functions are `zmq_poll` and `zmq_msg_recv`.
-    public func next(timeout: Timeout) throws(ZMQError) -> MonitorEvent? {
-        if timeout.isInfinite { return try next() }
+    @available(
+        *, noasync,
+        message:
+            "it blocks the thread; use 'try await monitor.next(timeout:)', or 'for try await event in monitor', which top-level code can use too"
+    )
+    public func next(timeout: Duration) throws(ZMQError) -> MonitorEvent? {
         let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(timeout.milliseconds)
+        // Rounded up to whole milliseconds and clamped as libzmq's waits are (negative:
+        // zero), so that no duration overflows the deadline.
+        let deadline = clock.now + .milliseconds(Timeout(timeout).milliseconds)
         while true {
             if let event = try read(blocking: false) { return event }
-            if isEnded { return nil }
+            if !isRunning { return nil }
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero, !pair.isClosed else {
                 throw ZMQError(
@@ -178,7 +201,7 @@ public final class Monitor {
     /// Returns the next event if one is waiting.
     ///
     /// - Returns: The event, or `nil` when none is waiting, or when the monitor has
-    ///   ended (``isEnded`` tells which).
+    ///   ended (``isRunning`` tells which).
     ///
     /// The corresponding C function is `zmq_msg_recv` with `ZMQ_DONTWAIT`.
     public func tryNext() throws(ZMQError) -> MonitorEvent? {
@@ -187,7 +210,7 @@ public final class Monitor {
 
     /// Receives one event: its six-byte header, then its endpoint.
     private func read(blocking: Bool) throws(ZMQError) -> MonitorEvent? {
-        guard !isEnded else { return nil }
+        guard isRunning else { return nil }
         do throws(ZMQError) {
             if blocking {
                 try pair.receive(into: &header)
@@ -239,30 +262,31 @@ public final class Monitor {
     /// let event = try await monitor.next(timeout: .seconds(5))
     /// ```
     ///
-    /// - Parameter timeout: How long to wait; `nil` waits until an event comes or the
-    ///   monitor ends.
-    /// - Returns: The event, or `nil` once the monitor has ended (see ``isEnded``).
+    /// - Parameter timeout: How long to wait, rounded up to whole milliseconds (zero or
+    ///   negative: only an event already waiting); `nil` waits until an event comes or
+    ///   the monitor ends.
+    /// - Returns: The event, or `nil` once the monitor has ended (see ``isRunning``).
     /// - Throws: ``ZMQError/again`` when `timeout` passes first, `CancellationError`
     ///   when the task is cancelled while it waits (the monitor stays as it was and can
     ///   be read again), ``ZMQError`` for a failure of libzmq or a malformed event.
     ///
     /// The corresponding C function is `zmq_msg_recv` on the monitor's PAIR socket.
-    public nonisolated(nonsending) func next(timeout: Timeout? = nil) async throws -> MonitorEvent? {
-        guard !isEnded else { return nil }
+    public nonisolated(nonsending) func next(timeout: Duration? = nil) async throws -> MonitorEvent? {
+        guard isRunning else { return nil }
         // Into a message of this call, not into `header`: a property of the monitor must
         // not be held across the wait, in which another call may read.
         var first = Message()
         do {
-            try await pair.receive(into: &first, timeout: timeout ?? .infinite)
+            try await pair.receive(into: &first, timeout: timeout.map { Timeout($0) } ?? .infinite)
         } catch let error as ZMQError where error == .contextTerminated || error == .notSocket {
             end()
             return nil
         } catch let error as ZMQError where error == .again {
+            let limit = timeout.map { "\($0)" } ?? "nil"
             throw ZMQError(
-                EAGAIN, operation: "monitor", target: "next(timeout: \(timeout ?? .infinite))",
-                reason: "no event within \(timeout ?? .infinite)")
+                EAGAIN, operation: "monitor", target: "next(timeout: \(limit))", reason: "no event within \(limit)")
         }
-        guard !isEnded else { return nil }
+        guard isRunning else { return nil }
         header = first
         return try decode()
     }
@@ -282,7 +306,7 @@ extension Monitor: AsyncSequence {
     public typealias Element = MonitorEvent
     public typealias Failure = any Error
 
-    /// Iterates the monitor's events, awaiting each with ``next(timeout:)-(Timeout?)``, until the
+    /// Iterates the monitor's events, awaiting each with ``next(timeout:)-(Duration?)``, until the
     /// monitor ends:
     ///
     /// ```swift
@@ -310,7 +334,7 @@ extension Monitor: AsyncSequence {
 
 extension Monitor: CustomStringConvertible {
     public var description: String {
-        isEnded ? "Monitor(ended)" : "Monitor(\(events.rawValue))"
+        isRunning ? "Monitor(\(events.rawValue))" : "Monitor(ended)"
     }
 }
 

@@ -26,26 +26,37 @@ import Darwin
 /// }
 /// ```
 ///
-/// Items can be added (``add(_:events:token:)``, ``add(fileDescriptor:events:token:)``),
-/// changed (``update(_:events:)``) and removed (``remove(_:)-(Token)``) between polls. Each item
-/// has a token, unique in the poller, that the results carry back: no index
-/// bookkeeping. A removed item never shows up in a later result.
+/// Items can be added (``add(_:events:token:)``, ``add(fileDescriptor:events:token:)``,
+/// ``add(_:token:)`` for a ``Monitor``), changed (``update(_:events:)``) and removed
+/// (``remove(_:)-(Token)``) at any time, in the middle of iterating a result too. Each
+/// item has a token, unique in the poller, that the results carry back: no index
+/// bookkeeping. A removed item never shows up in a later poll's result.
+///
+/// ### Results are values
+/// ``poll(timeout:)`` returns ``ReadyItems``: the items that this poll found ready,
+/// whatever the poller does afterwards, as an array you iterate keeps its elements
+/// while you change the array it was copied from. Removing, adding or updating items
+/// while iterating a result is fine (pyzmq's poll results are a list, which behaves the
+/// same); an item removed during the iteration still comes up in it if it was ready,
+/// so check ``contains(_:)`` if you removed an item whose turn may be still to come.
 ///
 /// ### Allocation
 /// The poller keeps its `zmq_pollitem_t` array, and the results live in that same
-/// array, from one poll to the next: in the steady state, a poll allocates nothing on
-/// the Swift side. ``poll(timeout:)-(Timeout)`` returns ``ReadyItems``, a view over that storage
-/// that is valid until the next call that changes the poller (see ``ReadyItems``).
-/// libzmq's `zmq_poll` itself allocates its `pollfd` array on the heap when it polls
-/// more than 16 items (`ZMQ_POLLITEMS_DFLT`).
+/// array until something would change them: in the steady state, a poll allocates
+/// nothing on the Swift side. Only when a result is still alive (a ``ReadyItems`` or
+/// its iterator) at the next call that polls or changes the poller does the poller copy
+/// that result's ready items first, one allocation. libzmq's `zmq_poll` itself
+/// allocates its `pollfd` array on the heap when it polls more than 16 items
+/// (`ZMQ_POLLITEMS_DFLT`).
 ///
 /// ### Closed sockets
 /// The poller holds a strong reference to each socket it polls, so a socket cannot go
 /// away while it is in the poller. A socket that is closed while in it
-/// (``Socket/close()``, or ``Context/close(linger:)``) makes ``poll(timeout:)-(Timeout)`` throw
+/// (``Socket/close()``, or ``Context/close(linger:)``) makes ``poll(timeout:)`` throw
 /// ``ZMQError/notSocket`` naming the socket and its token, before libzmq is called,
 /// until it is removed: a closed socket is a bug that should not go unnoticed, and
-/// polling it would make libzmq read freed memory.
+/// polling it would make libzmq read freed memory. A ``Monitor`` that ends while in the
+/// poller, by contrast, stays in it, never ready again: its end is an event, not a bug.
 ///
 /// ### Threads
 /// Like the sockets it polls, a poller is not `Sendable`: use it from one thread at a
@@ -91,15 +102,13 @@ public final class Poller<Token: Hashable> {
     /// Where each token's item is in `items`.
     var indices: [Token: Int]
 
-    /// Counts polls and changes, so that a ``ReadyItems`` can tell it is out of date.
+    /// What the ``ReadyItems`` of the last poll read: the poller's own storage, until a
+    /// change or a poll while one of them is still alive gives them a copy
+    /// (``detachResults()``). Only the poller and the results of its last poll refer
+    /// to it, so when the poller holds the only reference, no result can see a change.
     @usableFromInline
     @exclusivity(unchecked)
-    var generation: UInt
-
-    /// The number of items the last poll found ready.
-    @usableFromInline
-    @exclusivity(unchecked)
-    var readyCount: Int
+    var results: Results
 
     /// An item: its token, and the socket it polls (`nil` for a file descriptor).
     @usableFromInline
@@ -124,11 +133,13 @@ public final class Poller<Token: Hashable> {
         socketCount = 0
         checkedCloses = .max
         indices = [:]
-        generation = 0
-        readyCount = 0
+        results = Results()
+        results.poller = self
     }
 
     deinit {
+        // A result that outlives the poller keeps what it found.
+        if !isKnownUniquelyReferenced(&results) { copyResults() }
         items.deinitialize(count: itemCount)
         items.deallocate()
     }
@@ -164,6 +175,9 @@ protocol PollableSocket: AnyObject {
     var pollName: String { get }
     /// Applies the wake-up rule after `zmq_poll` read the socket's `ZMQ_EVENTS`.
     func afterPoll()
+    /// Whether the item stays in the poller, never ready, once its socket is closed:
+    /// a monitor, which closes its socket as it ends. A socket's item throws instead.
+    var staysWhenClosed: Bool { get }
 }
 
 extension Socket: PollableSocket {
@@ -177,6 +191,24 @@ extension Socket: PollableSocket {
     func afterPoll() {
         if asyncWaiters != 0 { wakeAsyncWaiters() }
     }
+
+    @usableFromInline
+    var staysWhenClosed: Bool { false }
+}
+
+extension Monitor: PollableSocket {
+    /// The monitor's PAIR socket, which is readable while an event waits.
+    @usableFromInline
+    var pollHandle: UnsafeMutableRawPointer? { pair.handle }
+
+    @usableFromInline
+    var pollName: String { "Monitor" }
+
+    @usableFromInline
+    func afterPoll() { pair.afterPoll() }
+
+    @usableFromInline
+    var staysWhenClosed: Bool { true }
 }
 
 // MARK: - Adding, changing and removing items
@@ -212,6 +244,50 @@ extension Poller {
                     + "update(_:events:) changes what it is polled for")
         }
         append(LibraryCalls.pollItem(socket: handle, events: events.rawValue), token, socket)
+        socketCount += 1
+    }
+
+    /// Adds a socket monitor, polled until an event waits: the monitor's own PAIR socket,
+    /// as pyzmq's `get_monitor_socket` gives it.
+    ///
+    /// ```swift
+    /// let monitor = try server.monitor([.accepted, .disconnected])
+    /// try poller.add(server, token: .requests)
+    /// try poller.add(monitor, token: .connections)
+    /// for item in try poller.poll() {
+    ///     switch item.token {
+    ///     case .requests: while let request = try server.tryReceive() { handle(request) }
+    ///     case .connections: while let event = try monitor.tryNext() { log(event) }
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Read the events of a ready monitor with ``Monitor/tryNext()``, which never waits.
+    /// The poller keeps the monitor alive until it is removed. A monitor that has ended
+    /// (it read ``MonitorEvent/Kind/monitorStopped`` after its socket closed, or was
+    /// stopped, or its context closed) stays in the poller, never ready again, until it
+    /// is removed: unlike a closed socket, it does not make ``poll(timeout:)`` throw.
+    ///
+    /// - Parameters:
+    ///   - monitor: The monitor to poll; it is polled for ``PollEvents/readable``.
+    ///   - token: What the results carry back for this item; unique in the poller.
+    /// - Throws: ``ZMQError/invalidArgument`` when `token` or the monitor is already in
+    ///   the poller; ``ZMQError/notSocket`` when the monitor has ended.
+    ///
+    /// The corresponding C type is `zmq_pollitem_t`, with its `socket` set to the
+    /// monitor's PAIR socket.
+    public func add(_ monitor: Monitor, token: Token) throws(ZMQError) {
+        let name = monitor.pollName
+        guard monitor.isRunning, let handle = monitor.pollHandle else {
+            throw ZMQError(CZMQ_ENOTSOCK, operation: "poller add", target: name, reason: "the monitor has ended")
+        }
+        try check(.readable, token, name)
+        if let other = entries.firstIndex(where: { $0.socket === monitor }) {
+            throw ZMQError(
+                EINVAL, operation: "poller add", target: name,
+                reason: "the monitor is already in the poller, with token \(entries[other].token)")
+        }
+        append(LibraryCalls.pollItem(socket: handle, events: PollEvents.readable.rawValue), token, monitor)
         socketCount += 1
     }
 
@@ -256,12 +332,14 @@ extension Poller {
                 EINVAL, operation: "poller update", target: "token \(token)", reason: "no item has this token")
         }
         try checkFlags(events, "poller update", "token \(token)")
-        generation &+= 1
+        keepResults()
         items[index].events = events.rawValue
-        items[index].revents = 0
     }
 
-    /// Removes the item with this token; it never appears in a result again.
+    /// Removes the item with this token; it never appears in a later poll's result.
+    ///
+    /// Removing an item while iterating a result is fine: the result goes on with the
+    /// items its poll found ready, this one included if it was (see ``ReadyItems``).
     ///
     /// - Returns: Whether there was such an item.
     @discardableResult
@@ -271,7 +349,8 @@ extension Poller {
         return true
     }
 
-    /// Removes the item that polls this socket; it never appears in a result again.
+    /// Removes the item that polls this socket; it never appears in a later poll's
+    /// result.
     ///
     /// - Returns: Whether the socket was in the poller.
     @discardableResult
@@ -282,15 +361,26 @@ extension Poller {
         return true
     }
 
-    /// Removes every item.
+    /// Removes the item that polls this monitor; it never appears in a later poll's
+    /// result.
+    ///
+    /// - Returns: Whether the monitor was in the poller.
+    @discardableResult
+    public func remove(_ monitor: Monitor) -> Bool {
+        guard let index = entries.firstIndex(where: { $0.socket === monitor }) else { return false }
+        indices.removeValue(forKey: entries[index].token)
+        removeItem(at: index)
+        return true
+    }
+
+    /// Removes every item. A result being iterated goes on with what its poll found.
     public func removeAll() {
-        generation &+= 1
+        keepResults()
         items.deinitialize(count: itemCount)
         itemCount = 0
         entries.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)
         socketCount = 0
-        readyCount = 0
     }
 
     private func check(_ events: PollEvents, _ token: Token, _ name: String) throws(ZMQError) {
@@ -313,7 +403,7 @@ extension Poller {
     }
 
     private func append(_ item: zmq_pollitem_t, _ token: Token, _ socket: (any PollableSocket)?) {
-        generation &+= 1
+        keepResults()
         if itemCount == capacity {
             let grown = UnsafeMutablePointer<zmq_pollitem_t>.allocate(capacity: capacity * 2)
             grown.moveInitialize(from: items, count: itemCount)
@@ -330,7 +420,7 @@ extension Poller {
     /// Removes item `index`, keeping the others in order; its token is already gone
     /// from `indices`.
     private func removeItem(at index: Int) {
-        generation &+= 1
+        keepResults()
         if entries[index].socket != nil { socketCount -= 1 }
         let following = itemCount - index - 1
         if following > 0 {
@@ -342,9 +432,12 @@ extension Poller {
         for later in index..<itemCount {
             indices[entries[later].token] = later
         }
-        // A result read after this would be out of date: drop the ready marks.
-        for item in 0..<itemCount { items[item].revents = 0 }
-        readyCount = 0
+    }
+
+    /// Before a change of the items: a result of the last poll that is still alive gets
+    /// its own copy of what it found.
+    private func keepResults() {
+        if !isKnownUniquelyReferenced(&results) { detachResults() }
     }
 }
 
@@ -360,13 +453,14 @@ extension Poller {
     /// }
     /// ```
     ///
-    /// ``Timeout/zero`` returns at once with what is ready now; ``Timeout/infinite``
-    /// waits for as long as it takes. A signal that interrupts the wait (`EINTR`) does
-    /// not end it: the poll resumes for the time that remains.
+    /// `.zero` (or any negative duration) returns at once with what is ready now;
+    /// `nil`, the default, waits for as long as it takes. The duration is rounded up to
+    /// whole milliseconds, as ``Timeout/init(_:)`` does. A signal that interrupts the
+    /// wait (`EINTR`) does not end it: the poll resumes for the time that remains.
     ///
-    /// - Parameter timeout: How long to wait at most; infinite by default.
-    /// - Returns: The ready items, empty when the time ran out: a view over the
-    ///   poller's storage, valid until the next call that polls or changes the poller.
+    /// - Parameter timeout: How long to wait at most; `nil` waits until an item is ready.
+    /// - Returns: The ready items, empty when the time ran out. They stay what this poll
+    ///   found, whatever the poller does next (see ``ReadyItems``).
     /// - Throws: ``ZMQError/notSocket`` naming the socket and its token when a socket
     ///   in the poller was closed; ``ZMQError/contextTerminated`` when a socket's
     ///   context was shut down; ``ZMQError/invalidArgument`` for an infinite wait on
@@ -374,8 +468,7 @@ extension Poller {
     ///
     /// The corresponding C function is `zmq_poll`.
     @inlinable
-    public func poll(timeout: Timeout = .infinite) throws(ZMQError) -> ReadyItems {
-        generation &+= 1
+    public func poll(timeout: Duration? = nil) throws(ZMQError) -> ReadyItems {
         if socketCount > 0 {
             // A load and a compare, instead of a dynamic call (and a retain and a release)
             // per socket: about 3,300 instructions a poll of 16 sockets.
@@ -385,10 +478,14 @@ extension Poller {
                 checkedCloses = closes
             }
         }
-        let milliseconds = timeout.milliseconds
+        let milliseconds = timeout.map { Timeout($0).milliseconds } ?? -1
+        // zmq_poll writes the results into `items`: a result of the last poll that is
+        // still alive keeps its own copy.
+        if _slowPath(!isKnownUniquelyReferenced(&results)) { detachResults() }
         if _slowPath(itemCount == 0) { return try waitWithNothingToPoll(milliseconds) }
         // Only a finite wait needs to know when it started, to resume after EINTR.
         let start = milliseconds > 0 ? Self.monotonicMilliseconds() : 0
+        let readyCount: Int
         switch LibraryCalls.poll(items, count: itemCount, timeout: milliseconds) {
         case .success(let ready): readyCount = ready
         case .failure(let error): readyCount = try retryPoll(after: error, milliseconds, start: start)
@@ -398,19 +495,7 @@ extension Poller {
         if _slowPath(socketCount > 0 && SocketReadiness.socketsWithWaiters.load(ordering: .relaxed) != 0) {
             for entry in entries { entry.socket?.afterPoll() }
         }
-        return ReadyItems(poller: self, generation: generation, count: readyCount)
-    }
-
-    /// Waits at most `timeout`, rounded up to whole milliseconds; see ``poll(timeout:)-(Timeout)``.
-    ///
-    /// Disfavoured, so that `.zero` and `.milliseconds(10)` mean ``Timeout`` values;
-    /// a `Duration` value still comes here.
-    ///
-    /// The corresponding C function is `zmq_poll`.
-    @inlinable
-    @_disfavoredOverload
-    public func poll(timeout: Duration) throws(ZMQError) -> ReadyItems {
-        try poll(timeout: Timeout(timeout))
+        return ReadyItems(results: results, count: readyCount)
     }
 
     /// The slow path of `poll`, out of line: repeats `zmq_poll` for the time that
@@ -452,16 +537,19 @@ extension Poller {
             var time = timespec(tv_sec: Int(left / 1000), tv_nsec: Int(left % 1000) * 1_000_000)
             _ = nanosleep(&time, nil)
         }
-        readyCount = 0
-        return ReadyItems(poller: self, generation: generation, count: 0)
+        return ReadyItems(results: results, count: 0)
     }
 
-    /// Throws for the first socket of the poller that is closed.
+    /// Throws for the first socket of the poller that is closed; the item of a monitor
+    /// that has ended becomes one that is never ready (a descriptor of -1, polling for
+    /// nothing, which `poll(2)` skips).
     @usableFromInline
     @inline(never)
     func checkSocketsOpen() throws(ZMQError) {
         for index in 0..<itemCount where entries[index].socket?.pollHandle == nil && items[index].socket != nil {
-            throw closedSocket(at: index)
+            guard entries[index].socket?.staysWhenClosed == true else { throw closedSocket(at: index) }
+            keepResults()
+            items[index] = LibraryCalls.pollItem(fileDescriptor: -1, events: 0)
         }
     }
 
@@ -503,24 +591,78 @@ extension Poller {
         }
     }
 
+    /// What the ``ReadyItems`` of one poll read: the poller's storage while it still
+    /// holds that poll's results, or the copy the poller made of them before it changed
+    /// its storage.
+    ///
+    /// Not `Sendable`, like the poller: the results of a poll are read on the thread
+    /// that polled, or handed over with the poller.
+    @usableFromInline
+    final class Results {
+        /// The poller whose storage holds the results while `copy` is `nil`.
+        ///
+        /// unowned(unsafe): the poller holds the live `Results` strongly, and before it
+        /// goes away (`deinit`) it gives every result still alive its copy, after which
+        /// this is never read. A strong reference would be a cycle; `unowned` would cost
+        /// a reference count operation per read.
+        @usableFromInline
+        unowned(unsafe) var poller: Poller?
+
+        /// The ready items of the poll, once copied out of the poller's storage.
+        @usableFromInline
+        var copy: ContiguousArray<ReadyItem>?
+
+        @usableFromInline
+        init() {}
+    }
+
+    /// Gives the results of the last poll, which something still holds, a copy of what
+    /// that poll found, and the poller a fresh `Results` for its next poll: the slow
+    /// path of a change, or a poll, while a result is alive.
+    @usableFromInline
+    @inline(never)
+    func detachResults() {
+        copyResults()
+        results = Results()
+        results.poller = self
+    }
+
+    /// Copies the ready items of the last poll into its `Results`, which stops reading
+    /// the poller's storage.
+    func copyResults() {
+        var ready = ContiguousArray<ReadyItem>()
+        for index in 0..<itemCount where items[index].revents != 0 {
+            ready.append(ReadyItem(token: entries[index].token, events: PollEvents(rawValue: items[index].revents)))
+        }
+        results.copy = ready
+        results.poller = nil
+    }
+
     /// The items that one poll found ready, in the order they were added.
     ///
-    /// A view over the poller's own storage, which is how a poll allocates nothing: it
-    /// is valid until the next call that polls the poller or changes its items
-    /// (`poll`, `add`, `update`, `remove`, `removeAll`). Iterating it after such a call
-    /// stops the program with a message; copy what you need to keep
-    /// (`Array(poller.poll())`) first.
+    /// A result is a value: it yields what its poll found, whatever happens to the
+    /// poller afterwards.
+    /// - After the poller polls again, an older result still yields its own poll's
+    ///   items.
+    /// - Items added, updated or removed while the result is iterated (or before it
+    ///   is) do not change it: an item removed during the iteration still comes up if
+    ///   its poll found it ready, and its token then names an item no longer in the
+    ///   poller (``Poller/contains(_:)`` says so); an item added does not come up.
+    ///   pyzmq's poll returns a list, which behaves the same.
+    ///
+    /// It reads the poller's own storage, which is how a poll allocates nothing, until
+    /// the poller is about to change that storage while the result is still alive: the
+    /// poller then copies the ready items for it first (one allocation, on that path
+    /// only).
     public struct ReadyItems: Sequence {
-        @usableFromInline let poller: Poller
-        @usableFromInline let generation: UInt
+        @usableFromInline let results: Results
 
         /// The number of ready items.
         public let count: Int
 
         @inlinable
-        init(poller: Poller, generation: UInt, count: Int) {
-            self.poller = poller
-            self.generation = generation
+        init(results: Results, count: Int) {
+            self.results = results
             self.count = count
         }
 
@@ -528,17 +670,20 @@ extension Poller {
         @inlinable
         public var isEmpty: Bool { count == 0 }
 
-        /// What the item with this token is ready for; empty when it is not ready or
-        /// not in the poller.
+        /// What the item with this token was ready for in this poll; empty when it was
+        /// not ready or not in the poller.
         public func events(for token: Token) -> PollEvents {
-            poller.checkCurrent(generation)
+            if let copy = results.copy {
+                return copy.first(where: { $0.token == token })?.events ?? []
+            }
+            let poller = results.poller.unsafelyUnwrapped
             guard let index = poller.indices[token] else { return [] }
             return PollEvents(rawValue: poller.items[index].revents)
         }
 
         @inlinable
         public func makeIterator() -> Iterator {
-            Iterator(poller: poller, generation: generation, remaining: count)
+            Iterator(results: results, count: count)
         }
 
         @inlinable
@@ -546,22 +691,24 @@ extension Poller {
 
         /// Iterates over the ready items.
         public struct Iterator: IteratorProtocol {
-            @usableFromInline let poller: Poller
-            @usableFromInline let generation: UInt
+            @usableFromInline let results: Results
+            /// The next index in the poller's storage, while the results are there.
             @usableFromInline var index = 0
+            @usableFromInline let count: Int
             @usableFromInline var remaining: Int
 
             @inlinable
-            init(poller: Poller, generation: UInt, remaining: Int) {
-                self.poller = poller
-                self.generation = generation
-                self.remaining = remaining
+            init(results: Results, count: Int) {
+                self.results = results
+                self.count = count
+                self.remaining = count
             }
 
             @inlinable
             public mutating func next() -> ReadyItem? {
                 guard remaining > 0 else { return nil }
-                poller.checkCurrent(generation)
+                if _slowPath(results.copy != nil) { return nextCopied() }
+                let poller = results.poller.unsafelyUnwrapped
                 let items = poller.items
                 let end = poller.itemCount
                 while index < end {
@@ -575,20 +722,20 @@ extension Poller {
                 remaining = 0
                 return nil
             }
+
+            /// The next item once the poller has copied the results: the copy holds
+            /// the same ready items in the same order, so it goes on after the
+            /// `count - remaining` already returned.
+            @usableFromInline
+            mutating func nextCopied() -> ReadyItem? {
+                guard let copy = results.copy, case let position = count - remaining, position < copy.count else {
+                    remaining = 0
+                    return nil
+                }
+                remaining -= 1
+                return copy[position]
+            }
         }
-    }
-
-    @inlinable
-    @inline(__always)
-    func checkCurrent(_ generation: UInt) {
-        if _slowPath(generation != self.generation) { staleResults() }
-    }
-
-    @usableFromInline
-    @inline(never)
-    func staleResults() -> Never {
-        preconditionFailure(
-            "Poller.ReadyItems used after the poller polled again or changed its items; copy the results first")
     }
 }
 

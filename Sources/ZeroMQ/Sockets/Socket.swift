@@ -92,6 +92,10 @@ public final class Socket<Kind: SocketTypeProtocol> {
     /// ``DynamicSocket``.
     public let kind: SocketKind
 
+    /// What the socket was handed over to, with its libzmq socket (a managed proxy, in
+    /// `Devices/Proxy.swift`): its uses then throw an error that says so.
+    var handedOverTo: String?
+
     /// Creates a socket of this kind in `context`.
     ///
     /// The socket's linger is set to the context's ``Context/defaultLinger``.
@@ -168,8 +172,19 @@ public final class Socket<Kind: SocketTypeProtocol> {
     @inlinable
     @inline(__always)
     func liveHandle(_ operation: StaticString) throws(ZMQError) -> UnsafeMutableRawPointer {
-        guard let handle else { throw ZMQError.closed(operation, socket: kind.name) }
+        guard let handle else { throw closedError(operation) }
         return handle
+    }
+
+    /// The error for using the socket once it is closed, or handed over to a proxy.
+    @usableFromInline
+    @inline(never)
+    func closedError(_ operation: StaticString) -> ZMQError {
+        guard let holder = handedOverTo else { return .closed(operation, socket: kind.name) }
+        return ZMQError(
+            CZMQ_ENOTSOCK, operation: operation.description, target: kind.name,
+            reason: "the socket belongs to \(holder), whose thread uses it and closes it; "
+                + "use it only before handing it over")
     }
 }
 

@@ -1,6 +1,7 @@
 // The Poller's C boundary under memcheck: its zmq_pollitem_t array as it grows,
-// shrinks and is reused, file descriptors beside sockets, and sockets closed while in
-// the poller, which must be refused before zmq_poll would read the freed socket.
+// shrinks and is reused, also while a result is iterated, file descriptors beside
+// sockets, a monitor that ends in the poller, and sockets closed while in the poller,
+// which must be refused before zmq_poll would read the freed socket.
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -45,6 +46,48 @@ func checkPoller() throws(ZMQError) {
     try poller.update(101, events: [])
     check(Set(try poller.poll(timeout: .zero).map(\.token)) == [3, 19, 100], "after removal")
     check(try pulls[3].receiveString() == "three", "receive after poll")
+
+    // Changing the poller while a result is iterated, and while an older result lives:
+    // the result's copy, the item array moved by growth, an iterator part-way through.
+    try pushes[4].send("four")
+    for _ in 0..<100 where !(try poller.poll(timeout: .seconds(5)).contains { $0.token == 4 }) {}
+    let older = try poller.poll(timeout: .zero)
+    var tokens: [Int] = []
+    var extra: [PullSocket] = []
+    for item in try poller.poll(timeout: .zero) {
+        tokens.append(item.token)
+        poller.remove(item.token)
+        for n in 200..<210 {
+            let pull = try PullSocket(context)
+            try poller.add(pull, token: n + 10 * tokens.count)
+            extra.append(pull)
+        }
+        try poller.update(101, events: [])
+    }
+    check(tokens == [4, 19, 100], "a result iterated while the poller changes")
+    check(older.map(\.token) == [4, 19, 100], "an older result keeps its items")
+    for pull in extra { poller.remove(pull) }
+    try poller.add(pulls[4], events: .readable, token: 4)
+    try poller.add(pulls[19], events: .readable, token: 19)
+    try poller.add(fileDescriptor: fds[0], events: .readable, token: 100)
+    check(try pulls[4].receiveString() == "four", "receive after the changes")
+
+    // A monitor in the poller, ended while in it: its item polls nothing from then on.
+    let watched = try PullSocket(context)
+    let monitor = try watched.monitor(.listening)
+    try watched.bind("tcp://127.0.0.1:*")
+    try poller.add(monitor, token: 300)
+    var listening = false
+    for _ in 0..<100 where !listening {
+        for item in try poller.poll(timeout: .seconds(5)) where item.token == 300 {
+            while let event = try monitor.tryNext() { listening = listening || event.kind.filter == .listening }
+        }
+    }
+    check(listening, "a monitor in the poller reports listening")
+    monitor.stop()
+    check(!(try poller.poll(timeout: .zero).contains { $0.token == 300 }), "a stopped monitor is never ready")
+    check(poller.remove(monitor), "remove the monitor")
+    watched.close()
 
     // A socket closed while in the poller is refused before libzmq sees it, also when
     // the context closes it.

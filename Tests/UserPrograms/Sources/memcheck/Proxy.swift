@@ -1,7 +1,7 @@
 import ZeroMQ
 
 /// A managed proxy: its thread, its control sockets and the statistics frames it decodes,
-/// ended by `terminate()` and by `Context.close()` (the close hook).
+/// ended by `stop()` and by `Context.close()` (the close hook).
 func checkProxy() throws(ZMQError) {
     let context = try Context(defaultLinger: .zero)
     let frontend = try PullSocket(context)
@@ -33,8 +33,8 @@ func checkProxy() throws(ZMQError) {
     let statistics = try proxy.statistics()
     check(statistics.frontend.messagesReceived == 3, "statistics: messages in")
     check(statistics.backend.bytesSent == 3 + 8 + 5, "statistics: bytes out")
-    proxy.terminate()
-    proxy.terminate()
+    proxy.stop()
+    proxy.stop()
     fails(.invalidState, "statistics after terminate") { _ = try proxy.statistics() }
     context.close()
 

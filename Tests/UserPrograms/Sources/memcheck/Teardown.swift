@@ -87,8 +87,8 @@ func checkTeardown() throws(ZMQError) {
             try await steered.pause()
             try await steered.resume()
             let statistics = try await steered.statistics()
-            await steered.terminate()
-            await steered.terminate()
+            await steered.stop()
+            await steered.stop()
             return statistics.frontend.messagesReceived == 0 && !steered.isRunning
         }.get(), "async steering on the reactor")
     check(

@@ -387,7 +387,14 @@ final class ProxyCore: Sendable {
                 try send(command, on: socket, operation)
                 var statistics: ProxyStatistics
                 repeat {
-                    statistics = try answer(await socket.receiveMultipart(timeout: timeout), operation)
+                    let parts: [Message]? =
+                        if let limit = timeout.duration {
+                            try await socket.receiveMultipart(timeout: limit)
+                        } else {
+                            try await socket.receiveMultipart()
+                        }
+                    guard let parts else { throw ZMQError.again }
+                    statistics = try answer(parts, operation)
                 } while unansweredRequests.withLock { $0 } > 0
                 return statistics
             } catch let error as ZMQError {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Programs that send and then end, run as a user runs them: each sender is its own
 # process, written in a package of its own (Tests/UserPrograms) that depends on
-# swift-zeromq, and a receiver in another process counts what arrived.
+# swift-zeromq, and a receiver in another process counts what arrived. Then a broker,
+# an async server, README's async top-level code, and a top-level file that must not
+# compile.
 #
 # Every scenario runs RUNS times (default 3); any lost message, or a sender that does
 # not exit within its bound, fails the script.
@@ -172,6 +174,42 @@ if [ "$devices_status" -ne 0 ]; then
 else
     echo "ok   devices at top level: $(echo "$devices_out" | grep -c '^ok') checks"
 fi
+
+# async top level: README's top-level async code (a `for try await` loop over a global
+# socket, @MainActor functions, a wait for readiness) runs and prints what it says.
+async_top_level() {
+    local output status=0
+    output=$(timeout 30 "$bin/async-top-level" | tr '\n' ';') || status=$?
+    if [ "$status" -ne 0 ] || [ "$output" != "job 1;job 2;job 3;[];nothing within 50 ms;" ]; then
+        echo "FAIL async top-level: exit $status, printed '$output'"
+        failures=$((failures + 1))
+    else
+        echo "ok   async top-level: $output"
+    fi
+}
+async_top_level
+
+# top-level await: a main.swift that writes `try await push.send(...)` and
+# `try await pull.receive()` must not compile (Swift resolves both to the blocking
+# forms there), and each error must say what to do. Type-checked only: well under a
+# second.
+top_level_await() {
+    local file=CompileFailures/top-level-await.swift output status=0
+    output=$(swiftc -typecheck -swift-version 6 -I "$bin/Modules" -I ../../Sources/CZeroMQ "$file" 2>&1) || status=$?
+    local advice="move the socket code into an async function or @main"
+    if [ "$status" -eq 0 ]; then
+        echo "FAIL top-level await: $file compiled; a blocking call under 'await' must not"
+        failures=$((failures + 1))
+    elif ! grep -q "instance method 'send' is unavailable from asynchronous contexts.*$advice" <<<"$output" \
+        || ! grep -q "instance method 'receive' is unavailable from asynchronous contexts.*$advice" <<<"$output"; then
+        echo "FAIL top-level await: not the noasync errors for send and receive:"
+        grep "error:" <<<"$output" | sort -u
+        failures=$((failures + 1))
+    else
+        echo "ok   top-level await: 'try await' on a send and a receive does not compile, and says what to do"
+    fi
+}
+top_level_await
 
 if [ "$failures" -ne 0 ]; then
     echo "user programs: $failures failed"

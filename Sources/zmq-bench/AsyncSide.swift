@@ -259,7 +259,7 @@ extension AsyncSide {
         let tally = IdleTally()
         // Longer than the window and the sends after it, so that no task times out
         // in a run that works; finite, so that one that does not ends by itself.
-        let limit = Timeout.seconds(o.seconds + 30)
+        let limit = Duration.seconds(o.seconds + 30)
         var endpoints: [String] = []
         endpoints.reserveCapacity(n)
         for index in 0..<n {
@@ -275,7 +275,9 @@ extension AsyncSide {
                 do {
                     defer { pull.close() }
                     tally.waiting.add(1, ordering: .relaxed)
-                    let message = try await pull.receive(timeout: limit)
+                    guard let message = try await pull.receive(timeout: limit) else {
+                        throw BenchFailure(description: "socket \(index) received nothing within \(limit)")
+                    }
                     guard message.withUnsafeBytes({ Array($0) }) == idlePayload(index) else {
                         throw BenchFailure(description: "socket \(index) received another socket's message")
                     }

@@ -81,7 +81,6 @@ func publishSubscribe(over transport: Transport, in context: Context) throws -> 
     try subscriber.connect(endpoint)
 
     // The handshake: probe every 10 ms, for two seconds at most.
-    try subscriber.setOption(.receiveTimeout, .milliseconds(10))
     var probes = 0
     repeat {
         guard probes < 200 else {
@@ -89,8 +88,7 @@ func publishSubscribe(over transport: Transport, in context: Context) throws -> 
         }
         try publisher.send("control.probe")
         probes += 1
-    } while try receiveStringIfAny(from: subscriber) == nil
-    try subscriber.setOption(.receiveTimeout, demoTimeout)
+    } while try subscriber.receiveString(timeout: .milliseconds(10)) == nil
 
     let matching = ["weather.oslo 4C", "weather.lima 18C", "weather.perth 27C"]
     let others = ["sports.tennis 6-4", "news.local all quiet", "sports.chess draw"]
@@ -334,18 +332,6 @@ let demoTimeout = Timeout.seconds(2)
 func applyTimeouts<Kind>(to socket: Socket<Kind>) throws(ZMQError) {
     try socket.setOption(.receiveTimeout, demoTimeout)
     try socket.setOption(.sendTimeout, demoTimeout)
-}
-
-/// The next frame as a string, or `nil` when none arrives within the socket's
-/// receive timeout.
-func receiveStringIfAny<Kind: ReceivingSocketType>(
-    from socket: Socket<Kind>
-) throws(ZMQError) -> String? {
-    do {
-        return try socket.receiveString()
-    } catch .again {
-        return nil
-    }
 }
 
 /// Sleeps the calling thread.

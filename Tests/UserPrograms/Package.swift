@@ -25,6 +25,9 @@ let package = Package(
         .executableTarget(name: "broker", dependencies: [zeroMQ]),
         .executableTarget(name: "broker-worker", dependencies: [zeroMQ]),
         .executableTarget(name: "broker-client", dependencies: [zeroMQ]),
+        // README's async top-level code: a `for try await` loop over a global socket and
+        // @MainActor functions. (CompileFailures/ holds what must not compile there.)
+        .executableTarget(name: "async-top-level", dependencies: [zeroMQ]),
         // An async server (one `for try await` loop on the reactor) and its clients.
         .executableTarget(name: "async-server", dependencies: [zeroMQ]),
         .executableTarget(name: "async-client", dependencies: [zeroMQ]),

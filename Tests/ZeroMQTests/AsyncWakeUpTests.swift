@@ -26,7 +26,7 @@ import Darwin
 
 /// How long a parked receive may take to see a message that is already queued: far
 /// longer than a wake-up takes on the reactor, even under ThreadSanitizer.
-let wakeUpDetector = Timeout.seconds(2)
+let wakeUpDetector = Duration.seconds(2)
 
 /// A call on a socket, other than send and receive, in which libzmq 4.3.4 processes the
 /// socket's pending commands (`socket_base_t`: `bind`, `connect`, `term_endpoint` for
@@ -74,8 +74,8 @@ actor ReactorPipeline {
     /// socket itself, which signals `ZMQ_FD` again and hides the lost edge.
     func prepare(for call: CommandCall) async throws {
         try push.trySendOrFail("warm-up")
-        let warmUp = try await pull.receiveString(timeout: asyncTestTimeout)
-        guard warmUp == "warm-up" else { throw TestFailure("received \(warmUp) instead of warm-up") }
+        let warmUp = try await pull.receiveString(timeout: asyncTestDuration)
+        guard warmUp == "warm-up" else { throw TestFailure("received \(warmUp ?? "nothing") instead of warm-up") }
         switch call {
         case .unbind:
             extraBinding = try pull.bind(Transport.inproc.bindEndpoint())
@@ -90,13 +90,15 @@ actor ReactorPipeline {
 
     /// Counts the call, then receives: once `counter` shows it, the receive is parked
     /// (on the reactor, nothing else runs between the two).
-    func receive(counting counter: Counter, timeout: Timeout) async throws -> String {
+    func receive(counting counter: Counter, timeout: Duration) async throws -> String {
         counter.increment()
-        return try await pull.receiveString(timeout: timeout)
+        return try await receive(timeout: timeout)
     }
 
-    func receive(timeout: Timeout) async throws -> String {
-        try await pull.receiveString(timeout: timeout)
+    /// Receives a message, or throws ``ZMQError/again`` when none comes within `timeout`.
+    func receive(timeout: Duration) async throws -> String {
+        guard let text = try await pull.receiveString(timeout: timeout) else { throw timedOut(pull, timeout) }
+        return text
     }
 
     /// Sends `first` to the PULL, waits until libzmq has signalled the PULL's `ZMQ_FD`
@@ -128,7 +130,7 @@ actor ReactorPipeline {
     /// actor. Its job runs after this one, and before the reactor looks at the PULL's
     /// descriptor: its call reaches the actor in the same pass of the reactor as the
     /// parked receive, woken by the edge, and joins the queue behind it.
-    func sendTwoAndReceiveAgain(timeout: Timeout) throws -> Task<String, any Error> {
+    func sendTwoAndReceiveAgain(timeout: Duration) throws -> Task<String, any Error> {
         try push.trySendOrFail("first")
         try push.trySendOrFail("second")
         return Task(executorPreference: Reactor.shared) { try await self.receive(timeout: timeout) }
@@ -163,10 +165,11 @@ actor ReactorSharedPull {
 
     /// Receives the next number, if one comes within `timeout`. A wait that times out
     /// with a message in the socket is a stall: it is recorded in ``stall`` and rethrown.
-    func receiveNext(timeout: Timeout) async throws {
+    func receiveNext(timeout: Duration) async throws {
         let text: String
         do {
-            text = try await pull.receiveString(timeout: timeout)
+            guard let received = try await pull.receiveString(timeout: timeout) else { throw timedOut(pull, timeout) }
+            text = received
         } catch let error as ZMQError where error == .again {
             // Nothing came (the producer is done, or slow): not a stall.
             guard let events = try? pull.option(.events), events.contains(.readable) else { return }
@@ -197,7 +200,7 @@ actor ReactorDealer {
         self.dealer = dealer
     }
 
-    func send(_ string: String, timeout: Timeout) async throws {
+    func send(_ string: String, timeout: Duration) async throws {
         try await dealer.send(string, timeout: timeout)
     }
 
@@ -213,10 +216,10 @@ actor ReactorDealer {
 
     /// Receives until cancelled. A wait that times out with a message in the socket is
     /// a stall: it is recorded in ``stall`` and rethrown.
-    func receiveLoop(timeout: Timeout) async throws {
+    func receiveLoop(timeout: Duration) async throws {
         while true {
             do {
-                _ = try await dealer.receiveString(timeout: timeout)
+                guard try await dealer.receiveString(timeout: timeout) != nil else { throw timedOut(dealer, timeout) }
             } catch let error as ZMQError where error == .again {
                 // Nothing came (the ROUTER is done, or slow): not a stall.
                 guard let events = try? dealer.option(.events), events.contains(.readable) else { continue }
@@ -243,8 +246,8 @@ actor MonitoredPull {
         monitor = try pull.monitor(.listening)
     }
 
-    func nextEvent(timeout: Timeout) async throws -> MonitorEvent? {
-        try await monitor.next(timeout: timeout.duration)
+    func nextEvent(timeout: Duration) async throws -> MonitorEvent? {
+        try await monitor.next(timeout: timeout)
     }
 
     func tryNextEvent() throws -> MonitorEvent? {
@@ -262,7 +265,7 @@ actor MonitoredPull {
     /// Starts, in this order, a task that awaits an event and a task that makes two
     /// events and reads one synchronously: their calls reach the actor in one pass of
     /// the reactor, the await first.
-    func startAwaitAndSynchronousRead(timeout: Timeout) -> (
+    func startAwaitAndSynchronousRead(timeout: Duration) -> (
         waiting: Task<MonitorEvent?, any Error>, reading: Task<MonitorEvent?, any Error>
     ) {
         (
@@ -270,6 +273,12 @@ actor MonitoredPull {
             Task(executorPreference: Reactor.shared) { try await self.bindTwiceAndReadOne() }
         )
     }
+}
+
+/// The error of a receive that found nothing within `timeout`, as the tests' stall
+/// checks expect it.
+func timedOut<Kind>(_ socket: Socket<Kind>, _ timeout: Duration) -> ZMQError {
+    ZMQError(EAGAIN, operation: "receive", target: socket.kind.name, reason: "nothing within \(timeout)")
 }
 
 extension Socket where Kind: SendingSocketType {
@@ -430,11 +439,11 @@ struct AsyncWakeUpTests {
             // The ROUTER learns the DEALER's routing id, then never reads again: the
             // DEALER's queue fills, and a send waits for good, woken (and failing again) by
             // every edge of the socket.
-            try await owner.send("hello", timeout: asyncTestTimeout)
+            try await owner.send("hello", timeout: asyncTestDuration)
             #expect(try await router.receiveMultipart().map(\.string) == ["dealer", "hello"])
             #expect(try await owner.fill() > 0)
             let sending = Task(executorPreference: Reactor.shared) {
-                try await owner.send("never", timeout: asyncTestTimeout)
+                try await owner.send("never", timeout: asyncTestDuration)
             }
             let receiving = Task(executorPreference: Reactor.shared) {
                 try await owner.receiveLoop(timeout: wakeUpDetector)

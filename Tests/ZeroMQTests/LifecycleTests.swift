@@ -117,7 +117,7 @@ struct LifecycleTests {
         #expect(try await pull.receiveString() == "sent from another task")
         // A `sending` parameter expresses the same hand-over in an API.
         func serve(_ socket: sending PullSocket) -> Task<String, any Error> {
-            Task.detached { try socket.receiveString() }
+            Task.detached { try await socket.receiveString() }
         }
         let push2 = try PushSocket.bounded(context)
         try push2.connect(endpoint)

@@ -348,7 +348,7 @@ struct AsyncProxySteeringTests {
             try await proxy.pause()
             try await producer.send("two")
             // Paused: nothing comes through.
-            await #expect(throws: ZMQError.again) { try await consumer.receive(timeout: .milliseconds(100)) }
+            #expect(try await consumer.receive(timeout: .milliseconds(100)) == nil)
             try await proxy.resume()
             #expect(try await consumer.receiveString(timeout: .seconds(5)) == "two")
             let statistics = try await proxy.statistics()

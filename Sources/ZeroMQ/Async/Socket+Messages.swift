@@ -9,7 +9,7 @@ extension Socket where Kind: ReceivingSocketType {
     /// // here the socket was closed, or its context shut down
     /// ```
     ///
-    /// Each step is ``receive(timeout:)`` with the socket's own
+    /// Each step is the async ``receive()-910iq``, with the socket's own
     /// ``SocketOption/receiveTimeout`` (infinite unless set), so it waits without
     /// blocking a thread. The sequence ends (`nil`) when the socket is closed or its
     /// context is shut down or closed; it throws what else a receive throws, including

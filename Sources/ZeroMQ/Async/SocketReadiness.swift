@@ -4,7 +4,9 @@ import Synchronization
 /// The tasks waiting on one socket, in one FIFO queue per direction, and the socket's
 /// `ZMQ_FD` in the reactor's kernel queue.
 ///
-/// Only the head of a queue tries the operation. A waiter is woken by the reactor (an
+/// Only the head of a queue tries the operation. Tasks that wait for readiness without
+/// an operation (``Socket/wait(for:timeout:)``) are in a third queue, ``Direction/watch``,
+/// whose members are all woken together, since none takes anything from the socket. A waiter is woken by the reactor (an
 /// edge of `ZMQ_FD`), by the wake-up rule after a call on the socket (``notify(pollIn:pollOut:)``),
 /// by the head ahead of it leaving, by its timer, by cancellation, or by closing the
 /// socket; a wake that comes while it is running is kept for its next park. Docs/Async.md,
@@ -27,9 +29,13 @@ final class SocketReadiness: @unchecked Sendable {
 
     @usableFromInline
     enum Direction: Sendable {
+        /// Tasks that receive, or send: only the head of the queue tries.
         case receive, send
+        /// Tasks that wait until `ZMQ_EVENTS` shows what they are interested in: every
+        /// one is woken, on every edge and whenever the events show its interest.
+        case watch
 
-        /// The `ZMQ_EVENTS` flag that shows the socket ready for this direction.
+        /// The `ZMQ_EVENTS` flag that shows the socket ready for a receive or a send.
         var pollFlag: Int32 { Int32(self == .receive ? ZMQ_POLLIN : ZMQ_POLLOUT) }
     }
 
@@ -41,11 +47,13 @@ final class SocketReadiness: @unchecked Sendable {
         static func < (lhs: Wake, rhs: Wake) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
-    /// One task waiting to send or receive.
+    /// One task waiting to send, to receive, or for readiness.
     final class Waiter: @unchecked Sendable {
         // @unchecked Sendable: the mutable fields are read and written only under the
         // lock of the readiness that the waiter is queued in.
         let direction: Direction
+        /// The `ZMQ_EVENTS` flags that end the wait of a ``Direction/watch`` waiter.
+        let interest: Int32
         // Exempt from dynamic exclusivity checks: only accessed under the lock.
         /// The parked task, while it is parked.
         @exclusivity(unchecked)
@@ -57,8 +65,9 @@ final class SocketReadiness: @unchecked Sendable {
         /// for never.
         let deadline: UInt64
 
-        init(_ direction: Direction, deadline: UInt64) {
+        init(_ direction: Direction, interest: Int32, deadline: UInt64) {
             self.direction = direction
+            self.interest = interest
             self.deadline = deadline
         }
     }
@@ -82,8 +91,8 @@ final class SocketReadiness: @unchecked Sendable {
 
     /// How many sockets of the process have tasks in their wait queues: a ``Poller``
     /// applies the wake-up rule to its sockets after `zmq_poll` only while some do.
-    /// Changed by ``Socket/wait(_:timeout:_:_:)`` when a socket's first task joins and
-    /// its last one leaves.
+    /// Changed by ``Socket/joinedWaiters()`` and ``Socket/leftWaiters()`` when a
+    /// socket's first task joins and its last one leaves.
     @usableFromInline
     static let socketsWithWaiters = Atomic<Int>(0)
     private let state = Locked(State())
@@ -91,25 +100,57 @@ final class SocketReadiness: @unchecked Sendable {
     private struct State: Sendable {
         var receivers: [Waiter] = []
         var senders: [Waiter] = []
+        var watchers: [Waiter] = []
         var closed = false
         var receiveTimer: QueueTimer?
         var sendTimer: QueueTimer?
+        var watchTimer: QueueTimer?
         var timerGeneration: UInt64 = 0
 
         /// The queue of `direction`, changed in place (a get and a set would copy the
         /// array, and appending to the copy would allocate a new one on every wait).
         subscript(direction: Direction) -> [Waiter] {
-            get { direction == .receive ? receivers : senders }
+            get {
+                switch direction {
+                case .receive: receivers
+                case .send: senders
+                case .watch: watchers
+                }
+            }
             _modify {
-                if direction == .receive { yield &receivers } else { yield &senders }
+                switch direction {
+                case .receive: yield &receivers
+                case .send: yield &senders
+                case .watch: yield &watchers
+                }
             }
         }
 
         subscript(timer direction: Direction) -> QueueTimer? {
-            get { direction == .receive ? receiveTimer : sendTimer }
-            set {
-                if direction == .receive { receiveTimer = newValue } else { sendTimer = newValue }
+            get {
+                switch direction {
+                case .receive: receiveTimer
+                case .send: sendTimer
+                case .watch: watchTimer
+                }
             }
+            set {
+                switch direction {
+                case .receive: receiveTimer = newValue
+                case .send: sendTimer = newValue
+                case .watch: watchTimer = newValue
+                }
+            }
+        }
+
+        /// Takes the continuations of the parked watchers whose interest `events` shows
+        /// (every one for `nil`), except `running`; records the wake for the others.
+        func wakeWatchers(showing events: Int32?, except running: Waiter? = nil) -> [UnsafeContinuation<Wake, Never>] {
+            var woken: [UnsafeContinuation<Wake, Never>] = []
+            for watcher in watchers where watcher !== running && events.map({ $0 & watcher.interest != 0 }) ?? true {
+                if let continuation = SocketReadiness.wake(watcher, .ready) { woken.append(continuation) }
+            }
+            return woken
         }
 
         /// Makes `deadline` the queue's timer, replacing the current one; returns
@@ -133,9 +174,11 @@ final class SocketReadiness: @unchecked Sendable {
     // MARK: The waiting task's side
 
     /// Adds a waiter for `direction` at the end of its queue, which times out at
-    /// `deadline` (``Reactor/now()`` nanoseconds; `UInt64.max` for never).
-    func join(_ direction: Direction, deadline: UInt64) -> Waiter {
-        let waiter = Waiter(direction, deadline: deadline)
+    /// `deadline` (``Reactor/now()`` nanoseconds; `UInt64.max` for never). A
+    /// ``Direction/watch`` waiter waits for the `ZMQ_EVENTS` flags in `interest`.
+    func join(_ direction: Direction, interest: Int32 = 0, deadline: UInt64) -> Waiter {
+        let waiter = Waiter(
+            direction, interest: direction == .watch ? interest : direction.pollFlag, deadline: deadline)
         let timer = state.withLock { state -> TimerChange? in
             state[direction].append(waiter)
             // A timer that fires no later than this deadline will see this waiter.
@@ -155,12 +198,12 @@ final class SocketReadiness: @unchecked Sendable {
 
     /// Removes `waiter` from its queue; if it was the head, wakes the next one, which
     /// is now the head and must try for itself (parked or on its way to park: the wake
-    /// is kept for it).
+    /// is kept for it). A watcher has no one behind it to wake.
     func leave(_ waiter: Waiter) {
         let next: UnsafeContinuation<Wake, Never>? = state.withLock { state in
             guard let index = state[waiter.direction].firstIndex(where: { $0 === waiter }) else { return nil }
             state[waiter.direction].remove(at: index)
-            guard index == 0, let head = state[waiter.direction].first else { return nil }
+            guard index == 0, waiter.direction != .watch, let head = state[waiter.direction].first else { return nil }
             return Self.wake(head, .ready)
         }
         next?.resume(returning: .ready)
@@ -205,7 +248,7 @@ final class SocketReadiness: @unchecked Sendable {
 
     /// Under the lock: takes `waiter`'s continuation if it is parked, to be resumed
     /// with `reason` outside the lock; otherwise records `reason` as pending.
-    private static func wake(_ waiter: Waiter, _ reason: Wake) -> UnsafeContinuation<Wake, Never>? {
+    fileprivate static func wake(_ waiter: Waiter, _ reason: Wake) -> UnsafeContinuation<Wake, Never>? {
         if let continuation = waiter.continuation {
             waiter.continuation = nil
             return continuation
@@ -256,31 +299,39 @@ final class SocketReadiness: @unchecked Sendable {
     }
 
     /// The reactor saw an edge on the socket's `ZMQ_FD`: wakes the head of each queue,
-    /// which tries its operation again.
+    /// which tries its operation again, and every watcher, which reads the events.
     func edge() {
-        let (receiver, sender) = state.withLock { state in
+        let (receiver, sender, watchers) = state.withLock { state in
             (
                 state.receivers.first.flatMap { Self.wake($0, .ready) },
-                state.senders.first.flatMap { Self.wake($0, .ready) }
+                state.senders.first.flatMap { Self.wake($0, .ready) },
+                state.watchers.isEmpty ? [] : state.wakeWatchers(showing: nil)
             )
         }
         receiver?.resume(returning: .ready)
         sender?.resume(returning: .ready)
+        for watcher in watchers { watcher.resume(returning: .ready) }
     }
 
     /// The wake-up rule, after a call on the socket, in the socket's isolation: wakes
     /// the head of each queue whose direction `ZMQ_EVENTS` shows ready, except
     /// `running`, the head that made the call and decides for itself. A head that is
     /// not parked (resumed, or on its way to park) keeps the wake for its next park.
+    /// Watchers whose interest the events show are woken the same way.
     func notify(pollIn: Bool, pollOut: Bool, running: Waiter? = nil) {
-        let (receiver, sender) = state.withLock { state in
+        let (receiver, sender, watchers) = state.withLock { state in
             (
                 pollIn ? state.receivers.first.flatMap { $0 === running ? nil : Self.wake($0, .ready) } : nil,
-                pollOut ? state.senders.first.flatMap { $0 === running ? nil : Self.wake($0, .ready) } : nil
+                pollOut ? state.senders.first.flatMap { $0 === running ? nil : Self.wake($0, .ready) } : nil,
+                state.watchers.isEmpty || !(pollIn || pollOut)
+                    ? []
+                    : state.wakeWatchers(
+                        showing: (pollIn ? Int32(ZMQ_POLLIN) : 0) | (pollOut ? Int32(ZMQ_POLLOUT) : 0), except: running)
             )
         }
         receiver?.resume(returning: .ready)
         sender?.resume(returning: .ready)
+        for watcher in watchers { watcher.resume(returning: .ready) }
     }
 
     /// Stops watching the socket, before libzmq closes it, and ends every wait with
@@ -290,10 +341,11 @@ final class SocketReadiness: @unchecked Sendable {
             state.closed = true
             // Cancelled, so that the reactor does not keep the registration until they
             // would fire.
-            let timers = [state.receiveTimer?.id, state.sendTimer?.id].compactMap { $0 }
+            let timers = [state.receiveTimer?.id, state.sendTimer?.id, state.watchTimer?.id].compactMap { $0 }
             state.receiveTimer = nil
             state.sendTimer = nil
-            return ((state.receivers + state.senders).compactMap { Self.wake($0, .closed) }, timers)
+            state.watchTimer = nil
+            return ((state.receivers + state.senders + state.watchers).compactMap { Self.wake($0, .closed) }, timers)
         }
         for timer in timers { reactor.cancelTimer(timer) }
         // Remove before libzmq closes the descriptor, which may then be reused.

@@ -454,7 +454,11 @@ final class ProxyCore: Sendable {
                 try send(command, on: socket, operation)
                 var statistics: ProxyStatistics
                 repeat {
-                    statistics = try answer(await socket.receiveMultipart(timeout: timeout), operation)
+                    // `.infinite`: as long as it takes, whatever ZMQ_RCVTIMEO a blocking
+                    // command left on the control socket.
+                    let limit = timeout.duration ?? .seconds(Int64.max)
+                    guard let parts = try await socket.receiveMultipart(timeout: limit) else { throw ZMQError.again }
+                    statistics = try answer(parts, operation)
                 } while unansweredRequests.withLock { $0 } > 0
                 return statistics
             } catch let error as ZMQError {

@@ -118,7 +118,7 @@ extension Socket where Kind: SendingSocketType {
 extension Socket where Kind: ReceivingSocketType {
     /// Receives a steerable proxy's answer to ``ProxyCommand/statistics``.
     ///
-    /// - Throws: what ``receiveMultipart()`` throws, and ``ZMQError/invalidArgument`` when
+    /// - Throws: what ``receiveMultipart()-97f80`` throws, and ``ZMQError/invalidArgument`` when
     ///   the message is not 8 frames of 8 bytes.
     ///
     /// The corresponding C function is `zmq_msg_recv`.

@@ -254,7 +254,7 @@ public final class Monitor {
     // MARK: Awaiting events
 
     /// Waits for the next event without blocking a thread: the monitor's PAIR socket is
-    /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)`` does.
+    /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)-527g7`` does.
     ///
     /// ```swift
     /// let monitor = try client.monitor([.handshakeSucceeded])
@@ -277,7 +277,11 @@ public final class Monitor {
         // not be held across the wait, in which another call may read.
         var first = Message()
         do {
-            try await pair.receive(into: &first, timeout: timeout.map { Timeout($0) } ?? .infinite)
+            if let timeout {
+                guard try await pair.receive(into: &first, timeout: timeout) else { throw ZMQError.again }
+            } else {
+                try await pair.receive(into: &first)
+            }
         } catch let error as ZMQError where error == .contextTerminated || error == .notSocket {
             end()
             return nil

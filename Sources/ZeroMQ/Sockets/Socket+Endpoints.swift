@@ -112,6 +112,13 @@ extension Socket {
             }
         }
     }
+
+    /// The endpoint bound or connected last, with the port that libzmq chose for a
+    /// wildcard (`tcp://127.0.0.1:*`), as ``bind(_:)`` returns it. The corresponding
+    /// C option is `ZMQ_LAST_ENDPOINT`.
+    public var lastEndpoint: String {
+        get throws(ZMQError) { try option(.lastEndpoint) }
+    }
 }
 
 /// Endpoint checks that libzmq does not make, and error reasons it does not give.

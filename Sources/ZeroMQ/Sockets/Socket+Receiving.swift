@@ -3,11 +3,15 @@ import CZeroMQ
 /// Receiving, on every kind that can receive (PAIR, SUB, XPUB, XSUB, REQ, REP, DEALER,
 /// ROUTER, PULL, STREAM).
 ///
-/// Each operation comes in two forms:
-/// - `receive` blocks until a frame arrives, or until `ZMQ_RCVTIMEO` passes, when it
+/// Each operation comes in three forms:
+/// - `receive()` blocks until a frame arrives, or until `ZMQ_RCVTIMEO` passes, when it
 ///   throws ``ZMQError/again``.
-/// - `tryReceive` never blocks (`ZMQ_DONTWAIT`): it returns `nil` when nothing is
+/// - `receive(timeout:)` blocks at most `timeout`, and returns `nil` when it passes.
+/// - `tryReceive()` never blocks (`ZMQ_DONTWAIT`): it returns `nil` when nothing is
 ///   waiting, and throws only real errors.
+///
+/// The blocking forms are unavailable in async code (`noasync`), where each has an
+/// `async` twin of the same name that waits without blocking a thread.
 ///
 /// Frames always arrive whole, whatever their size: there is no buffer to truncate
 /// into.
@@ -30,6 +34,11 @@ extension Socket where Kind: ReceivingSocketType {
     ///   ``ZMQError/notSocket`` after ``close()``.
     ///
     /// The corresponding C function is `zmq_msg_recv`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
     @inlinable
     public func receive() throws(ZMQError) -> sending Message {
         // nonisolated(unsafe): handing the message's pointer to a method of the socket
@@ -79,6 +88,11 @@ extension Socket where Kind: ReceivingSocketType {
     /// ```
     ///
     /// The corresponding C function is `zmq_msg_recv`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
     @inlinable
     public func receive(into message: inout Message) throws(ZMQError) {
         if !isKnownUniquelyReferenced(&message.storage) {
@@ -119,6 +133,11 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// The frame is received into a message the socket reuses, then copied once into
     /// the array. The corresponding C function is `zmq_msg_recv`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
     @inlinable
     public func receiveBytes() throws(ZMQError) -> [UInt8] {
         _ = try receiveRaw(scratch.pointer, flags: 0, "receive")
@@ -134,6 +153,11 @@ extension Socket where Kind: ReceivingSocketType {
 
     /// Receives the next frame as a string, decoding its bytes as UTF-8 (invalid
     /// sequences become U+FFFD).
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
     @inlinable
     public func receiveString() throws(ZMQError) -> String {
         _ = try receiveRaw(scratch.pointer, flags: 0, "receive")
@@ -163,6 +187,11 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// libzmq delivers a multipart message whole, so once the first frame is here the
     /// rest is too. The corresponding C functions are `zmq_msg_recv` and `zmq_msg_more`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
     public func receiveMultipart() throws(ZMQError) -> sending [Message] {
         var parts = [try receive()]
         while parts[parts.count - 1].more {
@@ -181,12 +210,142 @@ extension Socket where Kind: ReceivingSocketType {
         return parts
     }
 
+    // MARK: Waiting at most a given time
+
+    /// Receives the next frame, waiting at most `timeout` for it.
+    ///
+    /// The first receive loop of most programs:
+    ///
+    /// ```swift
+    /// while let message = try pull.receive(timeout: .seconds(1)) {
+    ///     handle(message)
+    /// }
+    /// // here a second passed without a message
+    /// ```
+    ///
+    /// The socket's ``SocketOption/receiveTimeout`` plays no part. A zero or negative
+    /// `timeout` takes a frame only if one is waiting, as ``tryReceive()`` does.
+    ///
+    /// - Returns: The frame, or `nil` when none arrived within `timeout`.
+    /// - Throws: As ``receive()-6xbli``, except that a timeout is not an error.
+    ///
+    /// The corresponding C functions are `zmq_poll` of this socket alone, then
+    /// `zmq_msg_recv` with `ZMQ_DONTWAIT`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
+    public func receive(timeout: Duration) throws(ZMQError) -> sending Message? {
+        let deadline = ReceiveDeadline(timeout)
+        repeat {
+            if let message = try tryReceive() { return message }
+        } while try waitReadable(until: deadline)
+        return nil
+    }
+
+    /// Receives the next frame into `message`, waiting at most `timeout` for it, and
+    /// reusing `message`'s storage as ``receive(into:)-y2qf`` does.
+    ///
+    /// - Returns: `false`, with `message` unchanged, when no frame arrived within
+    ///   `timeout` (zero or negative: none was waiting).
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
+    public func receive(into message: inout Message, timeout: Duration) throws(ZMQError) -> Bool {
+        let deadline = ReceiveDeadline(timeout)
+        repeat {
+            if try tryReceive(into: &message) { return true }
+        } while try waitReadable(until: deadline)
+        return false
+    }
+
+    /// Receives the next frame as an array of bytes, waiting at most `timeout` for it.
+    ///
+    /// - Returns: The bytes, or `nil` when no frame arrived within `timeout`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
+    public func receiveBytes(timeout: Duration) throws(ZMQError) -> [UInt8]? {
+        let deadline = ReceiveDeadline(timeout)
+        repeat {
+            if let bytes = try tryReceiveBytes() { return bytes }
+        } while try waitReadable(until: deadline)
+        return nil
+    }
+
+    /// Receives the next frame as a string, waiting at most `timeout` for it.
+    ///
+    /// - Returns: The string, or `nil` when no frame arrived within `timeout`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
+    public func receiveString(timeout: Duration) throws(ZMQError) -> String? {
+        let deadline = ReceiveDeadline(timeout)
+        repeat {
+            if let string = try tryReceiveString() { return string }
+        } while try waitReadable(until: deadline)
+        return nil
+    }
+
+    /// Receives every frame of the next multipart message, waiting at most `timeout`
+    /// for the first; libzmq delivers the rest with it.
+    ///
+    /// - Returns: The frames, or `nil` when no message arrived within `timeout`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
+    )
+    public func receiveMultipart(timeout: Duration) throws(ZMQError) -> sending [Message]? {
+        let deadline = ReceiveDeadline(timeout)
+        repeat {
+            if let parts = try tryReceiveMultipart() { return parts }
+        } while try waitReadable(until: deadline)
+        return nil
+    }
+
+    /// Waits until the socket has a frame to receive or `deadline` passes.
+    ///
+    /// - Returns: `true` when the socket may have a frame (try to receive it), `false`
+    ///   when the deadline has passed.
+    private func waitReadable(until deadline: ReceiveDeadline) throws(ZMQError) -> Bool {
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline.instant)
+            guard remaining > .zero else { return false }
+            // Timeout(_:) rounds up to whole milliseconds, so the poll does not end a
+            // fraction of a millisecond early and loop without waiting.
+            switch try pollAlone(Int16(ZMQ_POLLIN), milliseconds: Timeout(remaining).milliseconds) {
+            case .success(true): return true
+            case .success(false): continue
+            case .failure(let error) where error.code == EINTR: continue
+            case .failure(let error): throw ZMQError.failed(error.code, "receive", socket: kind.name)
+            }
+        }
+    }
+
     /// Whether the frame received last is followed by more frames of the same message.
     ///
-    /// Use it after ``receiveBytes()`` or ``receiveString()``; a ``Message`` answers
+    /// Use it after ``receiveBytes()-3pymr`` or ``receiveString()-9s165``; a ``Message`` answers
     /// the same question with ``Message/more``. The corresponding C option is
     /// `ZMQ_RCVMORE`.
     public var hasMore: Bool {
         get throws(ZMQError) { try option(.receiveMore) }
+    }
+}
+
+/// When a receive with a timeout gives up: `timeout` from now, where a negative
+/// `timeout` counts as zero (it never means "forever").
+private struct ReceiveDeadline {
+    let instant: ContinuousClock.Instant
+
+    init(_ timeout: Duration) {
+        instant = ContinuousClock.now.advanced(by: max(timeout, .zero))
     }
 }

@@ -9,6 +9,10 @@ import CZeroMQ
 /// - `trySend` never blocks (`ZMQ_DONTWAIT`): it returns `false` when the frame cannot
 ///   be queued now, and throws only real errors.
 ///
+/// The blocking forms are unavailable in async code (`noasync`), where each has an
+/// `async` twin of the same name that waits without blocking a thread (and takes a
+/// `timeout`).
+///
 /// `more: true` sends the frame as one part of a multipart message (`ZMQ_SNDMORE`):
 /// libzmq delivers a multipart message whole or not at all.
 extension Socket where Kind: SendingSocketType {
@@ -28,6 +32,11 @@ extension Socket where Kind: SendingSocketType {
     ///   ``ZMQError/contextTerminated``, ``ZMQError/notSocket`` after ``close()``.
     ///
     /// The corresponding C function is `zmq_msg_send`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     @inlinable
     public func send(_ message: consuming Message, more: Bool = false) throws(ZMQError) {
         _ = try sendMessage(&message, flags: more ? ZMQ_SNDMORE : 0, "send")
@@ -74,6 +83,11 @@ extension Socket where Kind: SendingSocketType {
     /// Sends a copy of the bytes in `buffer`.
     ///
     /// The corresponding C function is `zmq_send`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     @inlinable
     public func send(_ buffer: UnsafeRawBufferPointer, more: Bool = false) throws(ZMQError) {
         _ = try sendRaw(buffer, flags: more ? ZMQ_SNDMORE : 0, "send")
@@ -94,6 +108,11 @@ extension Socket where Kind: SendingSocketType {
     /// libzmq, straight from their storage.
     ///
     /// The corresponding C function is `zmq_send`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     @inlinable
     public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, more: Bool = false) throws(ZMQError) {
         _ = try sendBytes(bytes, flags: more ? ZMQ_SNDMORE : 0)
@@ -114,6 +133,11 @@ extension Socket where Kind: SendingSocketType {
     /// Sends the UTF-8 bytes of `string`, without a terminating NUL.
     ///
     /// The corresponding C function is `zmq_send`.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     @inlinable
     public func send(_ string: some StringProtocol, more: Bool = false) throws(ZMQError) {
         _ = try sendString(string, flags: more ? ZMQ_SNDMORE : 0)
@@ -181,6 +205,11 @@ extension Socket where Kind: SendingSocketType {
     /// `send_multipart` leaves them the same way.
     ///
     /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     public func sendMultipart(_ parts: [Message]) throws(ZMQError) {
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
             var part = part
@@ -201,6 +230,11 @@ extension Socket where Kind: SendingSocketType {
 
     /// Sends copies of `parts`, byte sequences such as `[UInt8]` or `Data`, as one
     /// multipart message.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     public func sendMultipart<Part: Sequence<UInt8>>(_ parts: some Collection<Part>) throws(ZMQError) {
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
             try sendBytes(part, flags: flags)
@@ -218,6 +252,11 @@ extension Socket where Kind: SendingSocketType {
     }
 
     /// Sends the UTF-8 bytes of `parts` as one multipart message.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     public func sendMultipart<Part: StringProtocol>(_ parts: some Collection<Part>) throws(ZMQError) {
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
             try sendString(part, flags: flags)
@@ -247,6 +286,11 @@ extension Socket where Kind: SendingSocketType {
     /// parts are copied by libzmq. What a failure leaves behind is the same too.
     ///
     /// - Throws: ``ZMQError/invalidArgument`` if `parts` is empty.
+    @available(
+        *, noasync,
+        message:
+            "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
+    )
     public func sendMultipart(_ parts: [any MessagePart]) throws(ZMQError) {
         _ = try sendMultipart(parts, flags: 0, sendPart: sendPart)
     }

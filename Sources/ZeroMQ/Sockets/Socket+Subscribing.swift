@@ -72,17 +72,3 @@ extension Socket where Kind: SubscribingSocketType {
         }
     }
 }
-
-extension Socket {
-    /// What the socket can do now without blocking. The corresponding C option is
-    /// `ZMQ_EVENTS`.
-    public var events: PollEvents {
-        get throws(ZMQError) { try option(.events) }
-    }
-
-    /// The endpoint bound or connected last. The corresponding C option is
-    /// `ZMQ_LAST_ENDPOINT`.
-    public var lastEndpoint: String {
-        get throws(ZMQError) { try option(.lastEndpoint) }
-    }
-}

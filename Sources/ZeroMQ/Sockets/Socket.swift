@@ -32,10 +32,11 @@ import Darwin
 /// `sending`.
 ///
 /// The blocking operations (`send`, `receive` and the rest) block the calling thread
-/// until they complete or the socket's send or receive timeout passes. In Swift tasks,
-/// use the `async` forms instead (``receive(timeout:)``, ``send(_:more:timeout:)-(Message,_,_)``,
-/// ``messages`` and the rest), which wait on the ``Reactor`` without blocking a thread;
-/// in async code, Swift picks them by itself. A blocking call in a task holds a thread
+/// until they complete or the socket's send or receive timeout passes, so they are
+/// unavailable in async code (`noasync`). There, use the `async` forms
+/// (``receive()-910iq``, ``send(_:more:timeout:)-(Message,_,_)``, ``messages`` and the
+/// rest), which wait on the ``Reactor`` without blocking a thread; in an async function,
+/// Swift picks them by itself. A blocking call in a task holds a thread
 /// of the cooperative pool, which has one per core, and tasks blocked in `receive()`
 /// can occupy every one of them, so that no other task runs, including the one that
 /// would send them their message.

@@ -14,10 +14,16 @@ let large = Int(arguments[3])!
 let context = try Context()
 let push = try PushSocket(context)
 try push.connect(endpoint)
-for index in 0..<small {
-    try push.send("async \(index)")
-    await Task.yield()
+
+// The global socket is the main actor's: a @MainActor function awaits it (top-level code
+// itself would pick the blocking send, which does not compile here).
+@MainActor func sendSmall() async throws {
+    for index in 0..<small {
+        try await push.send("async \(index)")
+        await Task.yield()
+    }
 }
+try await sendSmall()
 
 // A socket that lives in a task: released, and so closed, when the task ends, while the
 // context it belongs to is a global that lives on.

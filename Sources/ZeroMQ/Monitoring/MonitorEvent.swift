@@ -52,7 +52,7 @@ public struct MonitorEvent: Sendable, Hashable, CustomStringConvertible {
         /// A connect failed, and will be retried after `interval` (the reconnect
         /// interval, which grows up to ``SocketOption/reconnectIntervalMax``).
         /// The C event is `ZMQ_EVENT_CONNECT_RETRIED`.
-        case connectRetried(interval: Timeout)
+        case connectRetried(interval: Duration)
         /// The socket listens on an endpoint (after `bind`). The C event is
         /// `ZMQ_EVENT_LISTENING`.
         case listening(descriptor: Int32)
@@ -97,7 +97,7 @@ public struct MonitorEvent: Sendable, Hashable, CustomStringConvertible {
             switch Int32(event) {
             case ZMQ_EVENT_CONNECTED: self = .connected(descriptor: signed)
             case ZMQ_EVENT_CONNECT_DELAYED: self = .connectDelayed
-            case ZMQ_EVENT_CONNECT_RETRIED: self = .connectRetried(interval: Timeout(milliseconds: signed))
+            case ZMQ_EVENT_CONNECT_RETRIED: self = .connectRetried(interval: .milliseconds(max(signed, 0)))
             case ZMQ_EVENT_LISTENING: self = .listening(descriptor: signed)
             case ZMQ_EVENT_BIND_FAILED: self = .bindFailed(error("bind"))
             case ZMQ_EVENT_ACCEPTED: self = .accepted(descriptor: signed)

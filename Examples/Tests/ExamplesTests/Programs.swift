@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+
+/// An example program running as its own process, as a user runs it: its output is read
+/// line by line, every wait is bounded, and a program still running when its test ends is
+/// killed.
+final class Program: @unchecked Sendable {
+    // @unchecked: `lines` and `finished` are only touched under `lock`; `process` and
+    // the pipe are set in `init` and only read afterwards.
+    let name: String
+    private let process = Process()
+    private let lock = NSCondition()
+    private var lines: [String] = []
+    private var partial = Data()
+    private var finished = false
+
+    /// Starts the example `name` (an executable of this package) with `arguments`.
+    init(_ name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        self.name = name
+        // Line-buffered output, as on a terminal: a program's stdout into a pipe is
+        // otherwise flushed only when its buffer fills or it exits.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
+        process.arguments = ["-oL", "-eL", Program.binaries.appendingPathComponent(name).path] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.append(data)
+        }
+        process.terminationHandler = { [weak self] _ in
+            guard let self else { return }
+            self.lock.lock()
+            self.finished = true
+            self.lock.broadcast()
+            self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// The folder of this package's executables: the one the test bundle is in.
+    static let binaries: URL = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("hello-server").path),
+            url.pathComponents.count > 1
+        {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }()
+
+    private func append(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        if data.isEmpty {
+            if !partial.isEmpty { lines.append(String(decoding: partial, as: UTF8.self)) }
+            partial = Data()
+        } else {
+            partial.append(data)
+            while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
+                lines.append(String(decoding: partial[partial.startIndex..<newline], as: UTF8.self))
+                partial = Data(partial[partial.index(after: newline)...])
+            }
+        }
+        lock.broadcast()
+    }
+
+    /// Every line printed so far.
+    var output: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+
+    /// Waits until a line satisfies `condition`, or `timeout` passes; returns the line.
+    @discardableResult
+    func waitForLine(
+        timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+        where condition: (String) -> Bool
+    ) -> String? {
+        let deadline = Date().addingTimeInterval(timeout.seconds)
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            if let line = lines.first(where: condition) { return line }
+            if finished || !lock.wait(until: deadline) {
+                if let line = lines.first(where: condition) { return line }
+                Issue.record(
+                    "\(name): no such line within \(timeout); it printed:\n\(lines.joined(separator: "\n"))",
+                    sourceLocation: sourceLocation)
+                return nil
+            }
+        }
+    }
+
+    /// Waits until a line starts with `prefix`.
+    @discardableResult
+    func waitForLine(
+        startingWith prefix: String, timeout: Duration = .seconds(30),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String? {
+        waitForLine(timeout: timeout, sourceLocation: sourceLocation) { $0.hasPrefix(prefix) }
+    }
+
+    /// Waits until the program exits, or `timeout` passes (then kills it and records an
+    /// issue); returns its exit status and everything it printed.
+    @discardableResult
+    func waitForExit(
+        timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation
+    ) -> (status: Int32, output: [String]) {
+        let deadline = Date().addingTimeInterval(timeout.seconds)
+        lock.lock()
+        while !finished && lock.wait(until: deadline) {}
+        let done = finished
+        lock.unlock()
+        if !done {
+            process.terminate()
+            process.waitUntilExit()
+            Issue.record("\(name) did not exit within \(timeout)", sourceLocation: sourceLocation)
+        }
+        process.waitUntilExit()
+        // The pipe's last bytes may still be on their way to the handler.
+        process.standardOutput.flatMap { ($0 as? Pipe)?.fileHandleForReading.readabilityHandler = nil }
+        return (process.terminationStatus, output)
+    }
+
+    /// Sends `signal` (SIGKILL to crash it, SIGTERM to stop it).
+    func kill(_ signal: Int32 = SIGKILL) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// A free tcp port on the loopback interface, for examples that take an endpoint.
+func freePort() throws -> Int {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

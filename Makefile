@@ -29,12 +29,12 @@ test: deps
 	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-snippets.sh
 	@bash scripts/user-programs.sh
 	@SWIFT="$(SWIFT)" SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-misuse.sh
-	cd Examples && $(SWIFT) build $(SWIFT_FLAGS) && $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	cd Examples && $(SWIFT) build --build-tests $(SWIFT_FLAGS) && $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 ## The examples and tools (Examples/, a package of their own), each run as its own
 ## processes by a test that checks what it prints.
 examples: deps
-	cd Examples && $(SWIFT) build $(SWIFT_FLAGS) && $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	cd Examples && $(SWIFT) build --build-tests $(SWIFT_FLAGS) && $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 ## Programs in a package that depends on this one (Tests/UserPrograms), each in its own
 ## process: senders that end, against a receiver that counts what arrived, and a broker

@@ -29,6 +29,15 @@ let package = Package(
         // Request-reply.
         example("hello-server"),
         example("hello-client"),
+        // Scenarios.
+        example("game-gateway"),
+        example("game-server"),
+        example("http-server"),
+        example("steerable-proxy"),
+        example("monitor-peer"),
+        example("curve-publisher"),
+        example("async-server"),
+        example("async-client"),
         // Runs the examples as separate processes and checks what they print.
         .testTarget(name: "ExamplesTests", dependencies: [zeroMQ]),
     ]

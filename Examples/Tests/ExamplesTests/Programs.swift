@@ -5,14 +5,18 @@ import Testing
 /// line by line, every wait is bounded, and a program still running when its test ends is
 /// killed.
 final class Program: @unchecked Sendable {
-    // @unchecked: `lines` and `finished` are only touched under `lock`; `process` and
+    // @unchecked: `lines`, `partial`, `finished` and `outputEnded` are only touched under `lock`; `process` and
     // the pipe are set in `init` and only read afterwards.
     let name: String
     private let process = Process()
+    private let input = Pipe()
     private let lock = NSCondition()
     private var lines: [String] = []
     private var partial = Data()
     private var finished = false
+    private var outputEnded = false
+    /// The program has exited and everything it printed has been read.
+    private var done: Bool { finished && outputEnded }
 
     /// Starts the example `name` (an executable of this package) with `arguments`.
     init(_ name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -24,8 +28,11 @@ final class Program: @unchecked Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        process.standardInput = input
+        _ = Program.ignoreBrokenPipes
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil }  // the end of the output
             self?.append(data)
         }
         process.terminationHandler = { [weak self] _ in
@@ -40,6 +47,20 @@ final class Program: @unchecked Sendable {
 
     deinit {
         if process.isRunning { process.terminate() }
+    }
+
+    /// A write to the input of a program that has exited fails instead of killing the
+    /// test process with SIGPIPE.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Writes `line` and a newline to the program's standard input.
+    func write(line: String) {
+        try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// Closes the program's standard input: it reads the end of its input.
+    func closeInput() {
+        try? input.fileHandleForWriting.close()
     }
 
     /// The folder of this package's executables: the one the test bundle is in.
@@ -59,6 +80,7 @@ final class Program: @unchecked Sendable {
         if data.isEmpty {
             if !partial.isEmpty { lines.append(String(decoding: partial, as: UTF8.self)) }
             partial = Data()
+            outputEnded = true
         } else {
             partial.append(data)
             while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
@@ -82,17 +104,32 @@ final class Program: @unchecked Sendable {
         timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
         where condition: (String) -> Bool
     ) -> String? {
+        var found: String?
+        waitForOutput(timeout: timeout, sourceLocation: sourceLocation) { lines in
+            found = lines.first(where: condition)
+            return found != nil
+        }
+        return found
+    }
+
+    /// Waits until the lines printed so far satisfy `condition`, or `timeout` passes
+    /// (then records an issue); returns whether they do.
+    @discardableResult
+    func waitForOutput(
+        timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+        where condition: ([String]) -> Bool
+    ) -> Bool {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         lock.lock()
         defer { lock.unlock() }
         while true {
-            if let line = lines.first(where: condition) { return line }
-            if finished || !lock.wait(until: deadline) {
-                if let line = lines.first(where: condition) { return line }
+            if condition(lines) { return true }
+            if done || !lock.wait(until: deadline) {
+                if condition(lines) { return true }
                 Issue.record(
-                    "\(name): no such line within \(timeout); it printed:\n\(lines.joined(separator: "\n"))",
+                    "\(name): not the output expected within \(timeout); it printed:\n\(lines.joined(separator: "\n"))",
                     sourceLocation: sourceLocation)
-                return nil
+                return false
             }
         }
     }
@@ -114,17 +151,14 @@ final class Program: @unchecked Sendable {
     ) -> (status: Int32, output: [String]) {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         lock.lock()
-        while !finished && lock.wait(until: deadline) {}
-        let done = finished
+        while !done && lock.wait(until: deadline) {}
+        let exited = finished
         lock.unlock()
-        if !done {
+        if !exited {
             process.terminate()
-            process.waitUntilExit()
             Issue.record("\(name) did not exit within \(timeout)", sourceLocation: sourceLocation)
         }
         process.waitUntilExit()
-        // The pipe's last bytes may still be on their way to the handler.
-        process.standardOutput.flatMap { ($0 as? Pipe)?.fileHandleForReading.readabilityHandler = nil }
         return (process.terminationStatus, output)
     }
 

@@ -89,4 +89,80 @@ struct ScenarioTests {
             #expect(!everyHandled.contains(request) || killedHandled.last == request)
         }
     }
+
+    @Test("http-server answers curl, and a raw TCP client that sends its request in pieces")
+    func httpServer() throws {
+        let port = try freePort()
+        let curl = ["/usr/bin/curl", "/usr/local/bin/curl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let server = try Program("http-server", ["tcp://127.0.0.1:\(port)", curl == nil ? "1" : "2"])
+        server.waitForLine(startingWith: "listening on")
+
+        // Two pieces, as TCP may deliver a request; the server answers once it has all.
+        let reply = try TCPClient.exchange(
+            port: port, pieces: ["GET /pieces HTTP/1.0\r\nHost: local", "host\r\n\r\n"])
+        #expect(reply.hasPrefix("HTTP/1.0 200 OK\r\n"))
+        #expect(reply.hasSuffix("\r\n\r\nHello, World! You asked for /pieces\n"))  // then the server closed
+
+        if let curl {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: curl)
+            process.arguments = ["--silent", "--show-error", "--max-time", "10", "http://127.0.0.1:\(port)/from-curl"]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let body = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(String(decoding: body, as: UTF8.self) == "Hello, World! You asked for /from-curl\n")
+        } else {
+            print("curl is not installed: http-server was tried with a raw TCP client only")
+        }
+
+        let (status, output) = server.waitForExit()
+        #expect(status == 0)
+        let answers = output.filter { $0.hasPrefix("connection ") && $0.hasSuffix("-> 200 OK") }
+        #expect(answers.count == (curl == nil ? 1 : 2))
+        #expect(answers.first?.contains(": GET /pieces HTTP/1.0 -> ") == true)
+    }
+}
+
+/// A plain TCP client, as a program that knows nothing of ZeroMQ.
+enum TCPClient {
+    /// Connects to 127.0.0.1:`port`, sends `pieces` one write each, then reads until the
+    /// server closes the connection (for at most `timeout`).
+    static func exchange(port: Int, pieces: [String], timeout: Duration = .seconds(10)) throws -> String {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TCPError("socket: errno \(errno)") }
+        defer { close(descriptor) }
+        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TCPError("connect to port \(port): errno \(errno)") }
+        for piece in pieces {
+            let bytes = Array(piece.utf8)
+            guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw TCPError("send: errno \(errno)") }
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count == 0 { break }  // the server closed the connection
+            guard count > 0 else { throw TCPError("recv after \(received.count) bytes: errno \(errno)") }
+            received += buffer.prefix(count)
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+}
+
+struct TCPError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

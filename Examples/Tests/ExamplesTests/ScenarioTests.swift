@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZeroMQ
 
 @Suite("Scenario examples")
 struct ScenarioTests {
@@ -123,6 +124,61 @@ struct ScenarioTests {
         let answers = output.filter { $0.hasPrefix("connection ") && $0.hasSuffix("-> 200 OK") }
         #expect(answers.count == (curl == nil ? 1 : 2))
         #expect(answers.first?.contains(": GET /pieces HTTP/1.0 -> ") == true)
+    }
+
+    @Test("steerable-proxy holds requests while paused, forwards them on resume, and counts them")
+    func steerableProxy() throws {
+        let frontend = "tcp://127.0.0.1:\(try freePort())"
+        let backend = "tcp://127.0.0.1:\(try freePort())"
+        let proxy = try Program("steerable-proxy", [frontend, backend])
+        proxy.waitForLine(startingWith: "forwarding")
+        /// Waits until the proxy has printed `count` lines starting with `prefix`.
+        func waitForProxy(_ count: Int, _ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            proxy.waitForOutput(sourceLocation: sourceLocation) { $0.filter { $0.hasPrefix(prefix) }.count == count }
+        }
+
+        // The worker: a REP socket of the test's own, on the backend.
+        let context = try Context()
+        let worker = try RepSocket(context)
+        try worker.connect(backend.replacingOccurrences(of: "*", with: "127.0.0.1"))
+        func answer(within timeout: Duration) throws -> Bool {
+            guard let request = try worker.receiveString(timeout: timeout) else { return false }
+            #expect(request == "Hello")
+            try worker.send("World")
+            return true
+        }
+
+        // Forwarding: three requests of hello-client, through the proxy, and their replies.
+        let client = try Program("hello-client", [frontend, "3"])
+        for _ in 1...3 { #expect(try answer(within: .seconds(10))) }
+        #expect(client.waitForExit().output == ["request 1: World", "request 2: World", "request 3: World"])
+
+        // Paused: a fourth request waits in the frontend's queue.
+        proxy.write(line: "pause")
+        waitForProxy(1, "paused")
+        let late = try Program("hello-client", [frontend, "1"])
+        #expect(try !answer(within: .milliseconds(500)), "a request went through the paused proxy")
+        proxy.write(line: "statistics")
+        waitForProxy(1, "frontend:")
+        #expect(proxy.output.last { $0.hasPrefix("frontend:") }?.hasPrefix("frontend: in 3 ") == true)
+
+        // Resumed: it goes through.
+        proxy.write(line: "resume")
+        waitForProxy(1, "resumed")
+        #expect(try answer(within: .seconds(10)))
+        #expect(late.waitForExit().output == ["request 1: World"])
+
+        // The statistics when it stops: four requests in at the frontend and out at the
+        // backend, four replies the other way, each side's bytes the other's.
+        proxy.write(line: "stop")
+        let (status, output) = proxy.waitForExit()
+        #expect(status == 0)
+        #expect(output.last == "stopped")
+        let front = ScenarioTests.numbers(in: try #require(output.last { $0.hasPrefix("frontend:") }))
+        let back = ScenarioTests.numbers(in: try #require(output.last { $0.hasPrefix("backend:") }))
+        // [in, in bytes, out, out bytes]
+        #expect(front[0] == 4 && front[2] == 4 && back[0] == 4 && back[2] == 4, "\(front) \(back)")
+        #expect(front[1] == back[3] && back[1] == front[3] && front[1] > 0 && back[1] > 0, "\(front) \(back)")
     }
 }
 

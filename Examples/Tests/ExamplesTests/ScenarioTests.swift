@@ -134,7 +134,7 @@ struct ScenarioTests {
         proxy.waitForLine(startingWith: "forwarding")
         /// Waits until the proxy has printed `count` lines starting with `prefix`.
         func waitForProxy(_ count: Int, _ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) {
-            proxy.waitForOutput(sourceLocation: sourceLocation) { $0.filter { $0.hasPrefix(prefix) }.count == count }
+            proxy.waitForOutput(sourceLocation: sourceLocation) { $0.filter { $0.hasPrefix(prefix) }.count >= count }
         }
 
         // The worker: a REP socket of the test's own, on the backend.
@@ -179,6 +179,47 @@ struct ScenarioTests {
         // [in, in bytes, out, out bytes]
         #expect(front[0] == 4 && front[2] == 4 && back[0] == 4 && back[2] == 4, "\(front) \(back)")
         #expect(front[1] == back[3] && back[1] == front[3] && front[1] > 0 && back[1] > 0, "\(front) \(back)")
+    }
+
+    @Test("monitor-peer prints its peers' connections as they come and go, on both sides")
+    func monitorPeer() throws {
+        let endpoint = "tcp://127.0.0.1:\(try freePort())"
+        /// Waits until `program` has printed `count` events that start with `prefix`.
+        func wait(_ program: Program, _ count: Int, _ prefix: String, sourceLocation: SourceLocation = #_sourceLocation)
+        {
+            program.waitForOutput(sourceLocation: sourceLocation) {
+                $0.filter { $0.hasPrefix(prefix) && $0.hasSuffix(endpoint) }.count >= count
+            }
+        }
+        let server = try Program("monitor-peer", ["bind", endpoint])
+        wait(server, 1, "listening")
+
+        // A peer comes: both sides see the connection and its handshake.
+        let peer = try Program("monitor-peer", ["connect", endpoint])
+        wait(peer, 1, "connected")
+        wait(peer, 1, "handshake succeeded")
+        wait(server, 1, "accepted")
+        wait(server, 1, "handshake succeeded")
+
+        // It crashes, and another comes.
+        peer.kill(SIGKILL)
+        wait(server, 1, "disconnected")
+        let second = try Program("monitor-peer", ["connect", endpoint])
+        wait(second, 1, "handshake succeeded")
+        wait(server, 2, "accepted")
+        wait(server, 2, "handshake succeeded")
+
+        // The server crashes: the peer loses its connection and retries until a new
+        // server binds the endpoint, which stops after three events.
+        server.kill(SIGKILL)
+        wait(second, 1, "disconnected")
+        wait(second, 1, "connect retried")
+        let restarted = try Program("monitor-peer", ["bind", endpoint, "3"])
+        let (status, output) = restarted.waitForExit()
+        #expect(status == 0)
+        #expect(output.map { $0.split(separator: " ").first ?? "" } == ["bound", "listening", "accepted", "handshake"])
+        wait(second, 2, "connected")
+        wait(second, 2, "handshake succeeded")
     }
 }
 

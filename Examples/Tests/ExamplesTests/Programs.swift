@@ -19,12 +19,20 @@ final class Program: @unchecked Sendable {
     private var done: Bool { finished && outputEnded }
 
     /// Starts the example `name` (an executable of this package) with `arguments`.
-    init(_ name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    convenience init(_ name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
+        try self.init(name: name, command: [Program.binaries.appendingPathComponent(name).path] + arguments)
+    }
+
+    /// Starts `command` (an executable's path, then its arguments), called `name` in
+    /// messages: a program that is not one of this package's executables.
+    init(name: String, command: [String]) throws {
         self.name = name
         // Line-buffered output, as on a terminal: a program's stdout into a pipe is
         // otherwise flushed only when its buffer fills or it exits.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-        process.arguments = ["-oL", "-eL", Program.binaries.appendingPathComponent(name).path] + arguments
+        process.arguments = ["-oL", "-eL"] + command
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

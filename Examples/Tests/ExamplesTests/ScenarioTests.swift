@@ -221,6 +221,65 @@ struct ScenarioTests {
         wait(second, 2, "connected")
         wait(second, 2, "handshake succeeded")
     }
+
+    @Test("curve-publisher serves a pyzmq subscriber it admits, and nothing to one it refuses or with a wrong key")
+    func curvePublisher() throws {
+        // Certificates as pyzmq makes them: each subscriber keeps its secret one, and the
+        // publisher's directory gets alice's public one only.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curve-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = folder.appendingPathComponent("keys").path
+        let clients = folder.appendingPathComponent("clients").path
+        for directory in [keys, clients] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let maker = try Python.program(
+            "certificates",
+            ["-c", "import zmq.auth; [zmq.auth.create_certificates('\(keys)', name) for name in ('alice', 'mallory')]"])
+        let made = maker.waitForExit()
+        try #require(made.status == 0, "pyzmq is needed (apt-get install python3-zmq): \(made.output)")
+        try FileManager.default.copyItem(atPath: "\(keys)/alice.key", toPath: "\(clients)/alice.key")
+
+        let endpoint = "tcp://127.0.0.1:\(try freePort())"
+        let publisher = try Program("curve-publisher", [endpoint, clients, "1000"])
+        let keyLine = try #require(publisher.waitForLine(startingWith: "publisher key: "))
+        let publisherKey = String(keyLine.dropFirst("publisher key: ".count))
+        publisher.waitForLine(startingWith: "bound")
+        func subscriber(_ name: String, serverKey: String, count: Int, timeout: Int) throws -> Program {
+            try Python.program(
+                name,
+                [
+                    Python.script("curve_subscriber.py"), "--server-key", serverKey, "--endpoint", endpoint,
+                    "--certificate", "\(keys)/\(name).key_secret", "--count", "\(count)", "--timeout", "\(timeout)",
+                ])
+        }
+
+        // alice is admitted, and receives updates.
+        let alice = try subscriber("alice", serverKey: publisherKey, count: 3, timeout: 30)
+        let (aliceStatus, aliceOutput) = alice.waitForExit(timeout: .seconds(40))
+        #expect(aliceStatus == 0, "\(aliceOutput)")
+        #expect(aliceOutput.filter { $0.hasPrefix("received: weather update ") }.count == 3)
+        publisher.waitForLine(startingWith: "subscriber admitted: handshake succeeded")
+
+        // mallory knows the publisher's key but is not in its directory: the authenticator
+        // refuses it. A subscriber with a wrong publisher key fails the handshake itself.
+        let mallory = try subscriber("mallory", serverKey: publisherKey, count: 1, timeout: 2)
+        let wrongKey = try subscriber("alice", serverKey: try Self.anotherKey(), count: 1, timeout: 2)
+        publisher.waitForLine(startingWith: "subscriber refused: handshake failed (ZAP status 400)")
+        publisher.waitForLine {
+            $0.hasPrefix("subscriber refused: handshake failed (ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)")
+        }
+        for refused in [mallory, wrongKey] {
+            let (status, output) = refused.waitForExit()
+            #expect(status == 1)
+            #expect(output.last == "received 0 updates")
+        }
+    }
+
+    /// A valid public key that is not the publisher's.
+    static func anotherKey() throws -> String {
+        try CurveKeyPair.generate().publicKey.z85
+    }
 }
 
 /// A plain TCP client, as a program that knows nothing of ZeroMQ.
@@ -262,4 +321,22 @@ enum TCPClient {
 struct TCPError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Debian's python3, which sees python3-zmq (a python3 earlier on the PATH, such as
+/// pyenv's, may not), and the Python examples.
+enum Python {
+    static func program(_ name: String, _ arguments: [String]) throws -> Program {
+        let python =
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+            ? ["/usr/bin/python3"] : ["/usr/bin/env", "python3"]
+        return try Program(name: name, command: python + ["-u"] + arguments)
+    }
+
+    /// The path of `Examples/python/NAME`.
+    static func script(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+            .appendingPathComponent("python").appendingPathComponent(name).path
+    }
 }

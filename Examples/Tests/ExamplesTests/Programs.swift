@@ -38,6 +38,14 @@ final class Program: @unchecked Sendable {
         process.standardError = output
         process.standardInput = input
         _ = Program.ignoreBrokenPipes
+        // Only this program gets these pipes (as its standard input and output, which
+        // are duplicates): a program started at the same time by another test must not
+        // inherit them, or this one's output would not end until that one exits.
+        for handle in [output.fileHandleForReading, output.fileHandleForWriting] + [
+            input.fileHandleForReading, input.fileHandleForWriting,
+        ] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil }  // the end of the output
@@ -159,8 +167,11 @@ final class Program: @unchecked Sendable {
     ) -> (status: Int32, output: [String]) {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         lock.lock()
-        while !done && lock.wait(until: deadline) {}
+        while !finished && lock.wait(until: deadline) {}
         let exited = finished
+        // Its last lines may still be in the pipe.
+        let grace = Date().addingTimeInterval(2)
+        while exited && !outputEnded && lock.wait(until: grace) {}
         lock.unlock()
         if !exited {
             process.terminate()

@@ -280,6 +280,30 @@ struct ScenarioTests {
     static func anotherKey() throws -> String {
         try CurveKeyPair.generate().publicKey.z85
     }
+
+    @Test("async-server answers 20 async-client processes at once, every request, from one task group")
+    func asyncServer() throws {
+        let endpoint = "tcp://127.0.0.1:\(try freePort())"
+        let (clientCount, requests) = (20, 3)
+        let server = try Program("async-server", [endpoint, "\(clientCount * requests)"])
+        server.waitForLine(startingWith: "serving on")
+        let clients = try (1...clientCount).map {
+            try Program("async-client", ["client\($0)", endpoint, "\(requests)"])
+        }
+        for (index, client) in clients.enumerated() {
+            let (status, output) = client.waitForExit(timeout: .seconds(60))
+            #expect(status == 0, "\(output)")
+            #expect(Set(output) == Set((1...requests).map { "re: client\(index + 1) \($0)" }), "\(output)")
+        }
+        let (status, output) = server.waitForExit()
+        #expect(status == 0)
+        // served 60 requests from 20 clients, at most N at once
+        let summary = try #require(output.last)
+        let numbers = ScenarioTests.numbers(in: summary)
+        #expect(summary.hasPrefix("served ") && numbers[0] == clientCount * requests && numbers[1] == clientCount)
+        // A client's requests all come at once, and each waits 100 ms: they overlap.
+        #expect(numbers[2] >= requests, "\(summary)")
+    }
 }
 
 /// A plain TCP client, as a program that knows nothing of ZeroMQ.

@@ -14,7 +14,7 @@ struct ScenarioTests {
     func gameGateway() throws {
         let requests = "tcp://127.0.0.1:\(try freePort())"
         let acks = "tcp://127.0.0.1:\(try freePort())"
-        let count = 600
+        let count = 1000
         let gateway = try Program("game-gateway", [requests, acks, "\(count)", "10"])
         // No game server yet: the sends time out, and the gateway goes on.
         gateway.waitForLine(startingWith: "request 1 timed out")

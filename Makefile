@@ -34,6 +34,7 @@ test: deps
 ## The examples and tools (Examples/, a package of their own), each run as its own
 ## processes by a test that checks what it prints.
 examples: deps
+	@bash scripts/ensure-deps.sh python3-zmq
 	cd Examples && $(SWIFT) build --build-tests $(SWIFT_FLAGS) && $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 ## Programs in a package that depends on this one (Tests/UserPrograms), each in its own

@@ -91,6 +91,27 @@ struct ScenarioTests {
         }
     }
 
+    @Test("game-gateway goes on when its only game server is gone: each request times out instead of blocking")
+    func gameGatewayAlone() throws {
+        let requests = "tcp://127.0.0.1:\(try freePort())"
+        let acks = "tcp://127.0.0.1:\(try freePort())"
+        let gateway = try Program("game-gateway", [requests, acks, "20", "50"])
+        gateway.waitForLine(startingWith: "requests on")
+        let server = try Program("game-server", ["solo", requests, acks, "10"])
+        server.waitForLine(startingWith: "solo handled request")
+        server.kill(SIGKILL)
+
+        let (status, output) = gateway.waitForExit(timeout: .seconds(60))
+        #expect(status == 0)
+        let gone = try #require(output.firstIndex { $0.hasPrefix("a game server disconnected (0 connected)") })
+        #expect(output[gone...].contains { $0.hasPrefix("request ") && $0.contains(" timed out") })
+        let totals = Self.numbers(in: try #require(output.first { $0.hasPrefix("requests 20: sent ") }))
+        let handled = Self.numbers(in: try #require(output.first { $0.hasPrefix("handled ") }))[0]
+        let lost = Self.numbers(in: try #require(output.first { $0.hasPrefix("lost ") }))[0]
+        #expect(totals[1] + totals[2] == 20)
+        #expect(handled + lost == totals[1])
+    }
+
     @Test("http-server answers curl, and a raw TCP client that sends its request in pieces")
     func httpServer() throws {
         let port = try freePort()

@@ -84,6 +84,7 @@ public final class Authenticator: Sendable {
     ///
     /// The corresponding C calls are `zmq_send` of a stop message to the thread's control
     /// socket, then `pthread_join`.
+    @available(*, noasync, message: "use 'await stop()', which waits without blocking a thread")
     public func stop() {
         core.thread.stop()
     }

@@ -141,7 +141,8 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
             } catch {
                 throw ZMQError(
                     EINVAL, operation: "load secret certificate", target: path,
-                    reason: "its secret-key is not a CURVE key: \(error.target ?? ""): \(error.reason ?? error.message)"
+                    reason:
+                        "its secret-key (\(error.target ?? "")) is not a CURVE key: \(error.reason ?? error.message)"
                 )
             }
             let pair = try CurveKeyPair(secretKey: secretKey)
@@ -244,7 +245,7 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
         } catch {
             throw ZMQError(
                 EINVAL, operation: "load certificate", target: path,
-                reason: "its public-key is not a CURVE key: \(error.target ?? ""): \(error.reason ?? error.message)")
+                reason: "its public-key (\(error.target ?? "")) is not a CURVE key: \(error.reason ?? error.message)")
         }
     }
 

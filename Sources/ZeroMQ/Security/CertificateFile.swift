@@ -93,7 +93,7 @@ enum CertificateFile {
             let indented = start > lineStart
             // The name runs to a space, a tab, a "=" or a "#".
             var nameEnd = start
-            while nameEnd < end, ![space, tab, equals, hash].contains(contents[nameEnd]) { nameEnd += 1 }
+            while nameEnd < end, !isNameEnd(contents[nameEnd]) { nameEnd += 1 }
             let name = String(decoding: contents[start..<nameEnd], as: UTF8.self)
             if !indented {
                 section = name
@@ -259,3 +259,8 @@ private let equals = UInt8(ascii: "=")
 private let hash = UInt8(ascii: "#")
 private let doubleQuote = UInt8(ascii: "\"")
 private let singleQuote = UInt8(ascii: "'")
+
+/// Whether `byte` ends a name: a space, a tab, a `=` or a `#`.
+private func isNameEnd(_ byte: UInt8) -> Bool {
+    byte == space || byte == tab || byte == equals || byte == hash
+}

@@ -38,8 +38,8 @@ import Darwin
 public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
     /// The public key.
     public let publicKey: CurvePublicKey
-    /// The secret key, in a secret certificate; `nil` in a public one.
-    public let secretKey: CurveSecretKey?
+    /// The key pair of a secret certificate; `nil` for a public one.
+    public let keyPair: CurveKeyPair?
     /// Properties such as `name` or `email`: written in both files, and, when a server's
     /// ``ZAPCurvePolicy/certificates(_:)`` accepts the certificate's key, attached to each
     /// message from that client (``Message/metadata(_:)``), as czmq's `zauth` does.
@@ -51,14 +51,14 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
     /// A public certificate: a public key and its metadata.
     public init(publicKey: CurvePublicKey, metadata: [String: String] = [:]) {
         self.publicKey = publicKey
-        self.secretKey = nil
+        self.keyPair = nil
         self.metadata = metadata
     }
 
     /// A secret certificate: a key pair and its metadata.
     public init(keyPair: CurveKeyPair, metadata: [String: String] = [:]) {
         self.publicKey = keyPair.publicKey
-        self.secretKey = keyPair.secretKey
+        self.keyPair = keyPair
         self.metadata = metadata
     }
 
@@ -71,11 +71,9 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
         CurveCertificate(keyPair: try CurveKeyPair.generate(), metadata: metadata)
     }
 
-    /// The key pair of a secret certificate; `nil` for a public one.
-    public var keyPair: CurveKeyPair? {
-        // The secret key was checked against the public key when the certificate was
-        // made from a key pair or loaded.
-        secretKey.flatMap { try? CurveKeyPair(secretKey: $0) }
+    /// The secret key of a secret certificate; `nil` for a public one.
+    public var secretKey: CurveSecretKey? {
+        keyPair?.secretKey
     }
 
     /// The certificate without its secret key: what to hand to the other side.

@@ -130,7 +130,7 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
                 throw ZMQError(
                     EINVAL, operation: "load secret certificate", target: path,
                     reason: "its curve section has no secret-key: it is a public certificate "
-                        + "(the secret one is usually \(path)_secret or <name>.key_secret)")
+                        + "(the secret one is usually \(path)_secret)")
             }
             let secretKey: CurveSecretKey
             do throws(ZMQError) {

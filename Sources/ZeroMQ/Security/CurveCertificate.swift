@@ -15,8 +15,12 @@ import Darwin
 /// let certificate = try CurveCertificate.generate(metadata: ["name": "alice"])
 /// try certificate.save(to: "/etc/myapp/clients/alice.key")   // and alice.key_secret
 ///
-/// // The client: its key pair from the secret certificate.
-/// let keys = try CurveCertificate(secretFile: "/etc/myapp/clients/alice.key_secret").keyPair!
+/// // The client: its key pair, from the secret certificate (a public one has none).
+/// let mine = try CurveCertificate(secretFile: "/etc/myapp/clients/alice.key_secret")
+/// if let keys = mine.keyPair {
+///     try client.setOption(.curvePublicKey, keys.publicKey)
+///     try client.setOption(.curveSecretKey, keys.secretKey)
+/// }
 ///
 /// // The server: every public certificate of the directory, with its metadata.
 /// let policy = ZAPPolicy(curve: try .certificates(inDirectory: "/etc/myapp/clients"))
@@ -27,8 +31,8 @@ import Darwin
 /// `name = "value"` lines, and a `curve` section with `public-key` and, in a secret
 /// certificate only, `secret-key`, each 40 characters of Z85. ``save(to:)`` writes a
 /// public file and a secret file named as czmq does (`<path>` and `<path>_secret`; give a
-/// path ending in `.key` for pyzmq's names, `<name>.key` and `<name>.key_secret`), and
-/// either loads what the other writes.
+/// path ending in `.key` for pyzmq's names, `<name>.key` and `<name>.key_secret`). Files
+/// written by czmq or pyzmq load here, and theirs load what this type writes.
 ///
 /// A secret key never passes through a `String` or an `Array` on its way from or to a
 /// file: files are read into a buffer that is wiped before it is freed, the key is

@@ -287,7 +287,9 @@ public struct ZAPPolicy: Sendable {
     /// thread, which meanwhile answers other requests: a slow decision delays only the
     /// handshake that waits for it (libzmq matches each reply to its handshake, whatever
     /// the order). While it runs, libzmq's handshake with the peer waits, and the peer
-    /// too: bound what it awaits with a timeout of your own.
+    /// too: bound what it awaits with a timeout of your own, shorter than the server
+    /// socket's `.handshakeInterval` (`ZMQ_HANDSHAKE_IVL`, 30 seconds by default), after
+    /// which libzmq drops the connection anyway.
     ///
     /// When the authenticator stops, the tasks of the handlers still running are
     /// cancelled, and their answers dropped; ``Authenticator/stop()-5n2pa`` does not wait

@@ -24,10 +24,10 @@ import Darwin
 ///
 /// It binds a ROUTER socket to `inproc://zeromq.zap.01` in the context and answers on a
 /// thread of its own; a ``ZAPPolicy/handler`` runs in a task of its own, so that a slow
-/// decision delays only its own handshake. Server sockets of the context that use PLAIN or CURVE, or NULL
-/// with a ZAP domain (`ZMQ_ZAP_DOMAIN`), then ask it about every peer; libzmq refuses
-/// the handshake of a peer it does not answer with 200. Without an authenticator,
-/// libzmq accepts every peer that completes the handshake.
+/// decision delays only its own handshake. Server sockets of the context that use
+/// PLAIN or CURVE, or NULL with a ZAP domain (`ZMQ_ZAP_DOMAIN`), then ask it about every
+/// peer; libzmq refuses the handshake of a peer it does not answer with 200. Without an
+/// authenticator, libzmq accepts every peer that completes the handshake.
 ///
 /// Each request is answered by the ``ZAPPolicy`` of its domain, or the default policy.
 ///

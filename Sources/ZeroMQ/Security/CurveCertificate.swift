@@ -222,8 +222,8 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         let secret = secretKey == nil ? "nil" : "redacted"
         let properties = metadata.sorted(by: { $0.key < $1.key }).map { "\($0.key): \($0.value)" }
-        return
-            "CurveCertificate(publicKey: \(publicKey.z85), secretKey: \(secret), metadata: [\(properties.joined(separator: ", "))])"
+        let metadata = properties.joined(separator: ", ")
+        return "CurveCertificate(publicKey: \(publicKey.z85), secretKey: \(secret), metadata: [\(metadata)])"
     }
 
     /// Hashes the public key, the metadata and whether there is a secret key (equal

@@ -37,11 +37,11 @@ private func makePlainClient<K>(_ socket: Socket<K>, _ username: String, _ passw
 /// the connect, and a monitor of the server's failed handshakes, attached before the
 /// bind so that it sees the first.
 private func requestReply(
-    _ context: Context, server configureServer: (RepSocket) throws -> Void,
+    _ context: Context, timeout: Timeout = .seconds(5), server configureServer: (RepSocket) throws -> Void,
     client configureClient: (ReqSocket) throws -> Void
 ) throws -> (server: RepSocket, client: ReqSocket, monitor: Monitor) {
-    let server = try RepSocket.bounded(context)
-    let client = try ReqSocket.bounded(context)
+    let server = try RepSocket.bounded(context, timeout: timeout)
+    let client = try ReqSocket.bounded(context, timeout: timeout)
     try configureServer(server)
     try configureClient(client)
     let monitor = try server.monitor(.handshakeFailed)
@@ -287,8 +287,8 @@ struct AuthenticatorTests {
             }
         })
         let authenticator = try Authenticator.start(in: context, domains: ["vault": policy])
-        // Blocking socket calls on a thread of their own: the handler's task needs a
-        // thread of the cooperative pool.
+        // Blocking socket calls on a thread of their own: an async test must not block
+        // a thread of the cooperative pool.
         try await onThread {
             let (server, client, _) = try requestReply(
                 context,
@@ -404,17 +404,17 @@ struct AuthenticatorTests {
                 }
                 return request.password == password ? .allow(userID: user) : .deny()
             }))
-        let exchanged = Task.detached {
-            try await onThread {
-                let (server, client, _) = try requestReply(
-                    context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "sesame") })
-                return try exchange(server, client).userID
-            }
+        // Started now, on a thread of its own, whatever the cooperative pool is busy with.
+        let exchanged = Background {
+            let (server, client, _) = try requestReply(
+                context, timeout: .seconds(60), server: { try makePlainServer($0) },
+                client: { try makePlainClient($0, "ali", "sesame") })
+            return try exchange(server, client).userID
         }
         // The handler is suspended in the lookup until the directory answers.
-        #expect(await eventually(timeout: .seconds(10)) { directory.pendingLookups == ["ali"] })
+        #expect(await eventually { directory.pendingLookups == ["ali"] })
         directory.answer("ali", with: "sesame")
-        #expect(try await exchanged.value == "ali")
+        #expect(try await exchanged.value() == "ali")
         await authenticator.stop()
     }
 
@@ -429,14 +429,13 @@ struct AuthenticatorTests {
                 if user == "fast" { return .allow(userID: "fast") }
                 return await directory.password(of: user) == request.password ? .allow(userID: user) : .deny()
             }))
-        let slow = Task.detached {
-            try await onThread {
-                let (server, client, _) = try requestReply(
-                    context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "slow", "pw") })
-                return try exchange(server, client).userID
-            }
+        let slow = Background {
+            let (server, client, _) = try requestReply(
+                context, timeout: .seconds(60), server: { try makePlainServer($0) },
+                client: { try makePlainClient($0, "slow", "pw") })
+            return try exchange(server, client).userID
         }
-        #expect(await eventually(timeout: .seconds(10)) { directory.pendingLookups == ["slow"] })
+        #expect(await eventually { directory.pendingLookups == ["slow"] })
         // The slow decision is still awaited; another handshake goes through meanwhile.
         let fast = try await onThread {
             let (server, client, _) = try requestReply(
@@ -446,7 +445,7 @@ struct AuthenticatorTests {
         #expect(fast == "fast")
         #expect(directory.pendingLookups == ["slow"])
         directory.answer("slow", with: "pw")
-        #expect(try await slow.value == "slow")
+        #expect(try await slow.value() == "slow")
         await authenticator.stop()
     }
 
@@ -468,12 +467,12 @@ struct AuthenticatorTests {
         let client = try ReqSocket.bounded(context)
         try makePlainClient(client, "u", "p")
         try client.connect(endpoint)
-        #expect(await eventually(timeout: .seconds(10)) { directory.pendingLookups == ["u"] })
+        #expect(await eventually { directory.pendingLookups == ["u"] })
         let started = ContinuousClock.now
         await authenticator.stop()
         #expect(ContinuousClock.now - started < .seconds(2))
         #expect(!authenticator.isRunning)
-        #expect(await eventually(timeout: .seconds(10)) { cancelled.value == 1 })
+        #expect(await eventually { cancelled.value == 1 })
         // The answer of the cancelled handler goes nowhere; the server got nothing.
         #expect(try server.tryReceive() == nil)
         server.close()
@@ -692,17 +691,31 @@ struct AuthenticatorTests {
 // MARK: - Helpers for handlers
 
 /// Runs `body` on a thread of its own and awaits it, bounded by `timeout`: blocking
-/// socket calls there do not hold a thread of the cooperative pool, which the handlers'
-/// tasks need.
+/// socket calls there do not hold a thread of the cooperative pool, which the other
+/// tests' tasks need.
 private func onThread<T: Sendable>(
-    timeout: Duration = .seconds(30), _ body: @escaping @Sendable () throws -> T
+    timeout: Duration = .seconds(60), _ body: @escaping @Sendable () throws -> T
 ) async throws -> T {
-    let result = Locked<Result<T, any Error>?>(nil)
-    let thread = TestThread { result.value = Result { try body() } }
-    guard await thread.joined(timeout: timeout), let outcome = result.value else {
-        throw TestFailure("the blocking part did not finish within \(timeout)")
+    try await Background(body).value(timeout: timeout)
+}
+
+/// Blocking work started at once on a thread of its own, whose result is awaited later.
+private final class Background<T: Sendable>: Sendable {
+    private let result = Locked<Result<T, any Error>?>(nil)
+    private let thread: TestThread
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        let result = result
+        thread = TestThread { result.value = Result { try body() } }
     }
-    return try outcome.get()
+
+    /// The result, awaited for at most `timeout`.
+    func value(timeout: Duration = .seconds(60)) async throws -> T {
+        guard await thread.joined(timeout: timeout), let outcome = result.value else {
+            throw TestFailure("the blocking part did not finish within \(timeout)")
+        }
+        return try outcome.get()
+    }
 }
 
 /// A password directory elsewhere: each lookup suspends until the test answers it (or

@@ -49,9 +49,11 @@ private func authenticatorInHandler(
         in: context,
         policy: ZAPPolicy(handler: { _ in
             entered.increment()
-            // A slow handler (a lookup in a remote directory, say): the handshake waits
-            // for it for `hold`.
-            try? await Task.sleep(for: hold)
+            // A slow handler (a lookup in a remote directory, say): it blocks the
+            // authenticator's thread for `hold`.
+            // (The handler is async and runs on that thread as a task: usleep, not
+            // Thread.sleep, which async code may not call, is what blocks there.)
+            usleep(UInt32(hold.components.seconds * 1_000_000 + hold.components.attoseconds / 1_000_000_000_000))
             return .allow()
         }))
     let server = try RepSocket.bounded(context)
@@ -116,8 +118,8 @@ struct TeardownTests {
         try consumer.connect(output)
         try await producer.send("through the proxy")
         #expect(try await consumer.receiveString(timeout: .seconds(5)) == "through the proxy")
-        // A handshake waits for a handler that takes a second and a half: the
-        // authenticator's close hook stops its thread without waiting for the handler.
+        // The authenticator's close hook waits for its thread, which is inside a handler
+        // for a second and a half: the first close() is inside that hook meanwhile.
         let (authenticator, _, _) = try await authenticatorInHandler(
             context, hold: .milliseconds(1500), clientContext: clientContext)
 
@@ -212,7 +214,7 @@ struct TeardownTests {
         let (authenticator, server, client) = try await authenticatorInHandler(
             context, hold: .milliseconds(1500), clientContext: clientContext)
         let elapsed = try await awaitTime(context) {
-            await authenticator.stop()  // does not wait for the handler, nor block the reactor
+            await authenticator.stop()  // waits for the handler without blocking the reactor
             #expect(!authenticator.isRunning)
         }
         #expect(isPrompt(elapsed), "an await on the reactor took \(elapsed)")
@@ -237,8 +239,8 @@ struct ReentrantCloseTests {
             in: context,
             policy: ZAPPolicy(handler: { _ in
                 closing.increment()
-                // The other close() is under way, and this handler (in a task of its
-                // own, which the close does not wait for) closes the context too.
+                // The other close() is under way: it waits for this thread, which
+                // closes the context too.
                 _ = waitUntil { context.isShutDown }
                 context.close()
                 handlerReturned.increment()
@@ -254,7 +256,7 @@ struct ReentrantCloseTests {
         #expect(await eventually(timeout: .seconds(10)) { closing.value > 0 })
         let closer = TestThread { context.close() }
         #expect(await closer.joined(timeout: .seconds(10)), "context.close() and the handler's close() deadlocked")
-        #expect(await eventually(timeout: .seconds(10)) { handlerReturned.value == 1 })
+        #expect(handlerReturned.value == 1)
         #expect(!authenticator.isRunning)
         await authenticator.stop()
         await close(clientContext)
@@ -268,7 +270,7 @@ struct ReentrantCloseTests {
         let authenticator = try Authenticator.start(
             in: context,
             policy: ZAPPolicy(handler: { _ in
-                context.close()  // the first close, from a handler's task
+                context.close()  // the first close: its own close hook cannot wait for it
                 handlerReturned.increment()
                 return .deny()
             }))

@@ -23,8 +23,8 @@ import Darwin
 /// ```
 ///
 /// It binds a ROUTER socket to `inproc://zeromq.zap.01` in the context and answers on a
-/// thread of its own; a ``ZAPPolicy/handler`` runs in a task of its own, so that a slow
-/// decision delays only its own handshake. Server sockets of the context that use
+/// thread of its own; a ``ZAPPolicy/handler`` runs in a task of its own on that thread,
+/// so that a decision that awaits delays only its own handshake. Server sockets of the context that use
 /// PLAIN or CURVE, or NULL with a ZAP domain (`ZMQ_ZAP_DOMAIN`), then ask it about every
 /// peer; libzmq refuses the handshake of a peer it does not answer with 200. Without an
 /// authenticator, libzmq accepts every peer that completes the handshake.
@@ -78,11 +78,11 @@ public final class Authenticator: Sendable {
     /// Stops the authenticator and waits until its thread has ended and closed its
     /// socket, which frees the ZAP endpoint for another. Calling it again does nothing.
     ///
-    /// It does not wait for the ``ZAPPolicy/handler``s that still run: their tasks are
-    /// cancelled, and their answers dropped. On the ``Reactor`` thread it does not wait,
-    /// since that would stall every task waiting there: it asks the authenticator to
-    /// stop and returns, and the thread ends by itself. In async code, ``stop()-10jfj``
-    /// waits without blocking a thread.
+    /// If a ``ZAPPolicy/handler`` runs on the thread, this waits for it to return or
+    /// await; the tasks of handlers that await are cancelled, and their answers dropped.
+    /// On the ``Reactor`` thread it does not wait, since that would stall every task
+    /// waiting there: it asks the authenticator to stop and returns, and the thread ends
+    /// by itself. In async code, ``stop()-10jfj`` waits without blocking a thread.
     ///
     /// The corresponding C calls are `zmq_send` of a stop message to the thread's control
     /// socket, then `pthread_join`.
@@ -95,9 +95,8 @@ public final class Authenticator: Sendable {
     /// until its thread has ended and closed its socket, which frees the ZAP endpoint for
     /// another.
     ///
-    /// Cancelling the task does not end the wait, which is short: the thread stops as
-    /// soon as it reads the stop message, without waiting for the ``ZAPPolicy/handler``s
-    /// that still run.
+    /// Cancelling the task does not end the wait: it is bounded by the thread, which
+    /// stops once a ``ZAPPolicy/handler`` that runs on it has returned or awaits.
     ///
     /// The corresponding C call is `zmq_send` of a stop message to the thread's control
     /// socket; the thread resumes the task as it ends.
@@ -137,24 +136,13 @@ final class AuthenticatorCore: Sendable {
     private let running = Locked(true)
     /// The authenticator's thread, its control pair, its stop and its close hook.
     let thread: ManagedThread
-    /// Where the tasks of the handlers send their replies, for the thread to forward.
-    private let replies: Locked<ReplyChannel>
+    /// Runs the handlers' tasks on the thread, and carries their replies to it.
+    private let executor: AuthenticatorExecutor
 
-    /// The sending end of the channel from the handlers' tasks to the thread, and the
-    /// tasks still running.
-    ///
-    /// @unchecked Sendable: the socket is used under the lock only, by one task at a
-    /// time, and closed under it by the thread as it ends.
-    private struct ReplyChannel: @unchecked Sendable {
-        var socket: PushSocket?
-        var tasks: [Int: Task<Void, Never>] = [:]
-        var nextTask = 0
-    }
-
-    private init(policies: Policies, thread: ManagedThread, replies: ReplyChannel) {
+    private init(policies: Policies, thread: ManagedThread, executor: AuthenticatorExecutor) {
         self.policies = Locked(policies)
         self.thread = thread
-        self.replies = Locked(replies)
+        self.executor = executor
     }
 
     static func start(_ context: Context, _ policies: Policies) throws(ZMQError) -> AuthenticatorCore {
@@ -170,9 +158,9 @@ final class AuthenticatorCore: Sendable {
                 EADDRINUSE, operation: "start authenticator", target: Authenticator.endpoint,
                 reason: "another authenticator serves this context")
         }
-        let (inbox, outbox): (PullSocket, ReplyChannel)
+        let (inbox, executor): (PullSocket, AuthenticatorExecutor)
         do throws(ZMQError) {
-            (inbox, outbox) = try replyChannel(context)
+            (inbox, executor) = try replyChannel(context)
         } catch {
             zapSocket.close()
             throw error
@@ -180,16 +168,17 @@ final class AuthenticatorCore: Sendable {
         // Any message on the control socket stops the thread: an empty one.
         let (thread, control) = try ManagedThread.controlled(
             name: "authenticator", stopMessage: { Message() }, stoppedBeforeClosing: [context])
-        let core = AuthenticatorCore(policies: policies, thread: thread, replies: outbox)
+        let core = AuthenticatorCore(policies: policies, thread: thread, executor: executor)
         try thread.start(operation: "start authenticator") {
             core.run(zapSocket, inbox, control)
         }
         return core
     }
 
-    /// A PULL socket for the thread and a PUSH socket connected to it, over a unique
-    /// inproc endpoint of `context`, without high-water marks: a task's send never waits.
-    private static func replyChannel(_ context: Context) throws(ZMQError) -> (PullSocket, ReplyChannel) {
+    /// A PULL socket for the thread and the executor of the handlers, with a PUSH socket
+    /// connected to it over a unique inproc endpoint of `context`, without high-water
+    /// marks: a task's send never waits.
+    private static func replyChannel(_ context: Context) throws(ZMQError) -> (PullSocket, AuthenticatorExecutor) {
         let number = replyEndpointNumbers.withLock { number in
             number += 1
             return number
@@ -209,17 +198,18 @@ final class AuthenticatorCore: Sendable {
             inbox.close()
             throw error
         }
-        return (inbox, ReplyChannel(socket: outbox))
+        return (inbox, AuthenticatorExecutor(socket: outbox))
     }
 
     var isRunning: Bool {
         running.withLock { $0 } && !thread.hasEnded
     }
 
-    /// The authenticator's thread: answers requests until told to stop or the context is
-    /// shut down, then cancels the handlers still running and closes its sockets.
+    /// The authenticator's thread: answers requests, forwards the replies of handlers and
+    /// runs their tasks, until told to stop or the context is shut down; then cancels
+    /// the handlers still running and closes its sockets.
     private func run(_ zapSocket: RouterSocket, _ inbox: PullSocket, _ control: PairSocket) {
-        // The sockets belong to this thread alone (the PUSH end of the replies is used
+        // The sockets belong to this thread alone (the PUSH end of the channel is used
         // under its lock): no task waits on them, so the wake-up rule has nothing to do
         // after zmq_poll.
         guard let zapHandle = zapSocket.unsafeHandle, let inboxHandle = inbox.unsafeHandle,
@@ -237,8 +227,10 @@ final class AuthenticatorCore: Sendable {
             }
             if items[2].revents & Int16(ZMQ_POLLIN) != 0 { break }
             do throws(ZMQError) {
-                // A handler's reply, to forward as it is.
-                if items[1].revents & Int16(ZMQ_POLLIN) != 0, let frames = try inbox.tryReceiveMultipart() {
+                // A handler's reply, to forward as it is, or a wake-up for the jobs.
+                if items[1].revents & Int16(ZMQ_POLLIN) != 0, let frames = try inbox.tryReceiveMultipart(),
+                    frames.count > 1
+                {
                     _ = try zapSocket.trySendMultipart(frames)
                 }
                 if items[0].revents & Int16(ZMQ_POLLIN) != 0, let frames = try zapSocket.tryReceiveMultipart() {
@@ -248,16 +240,12 @@ final class AuthenticatorCore: Sendable {
                 // ETERM, or a failure of the inproc sockets themselves: nothing more to serve.
                 break serving
             }
+            // The handlers' tasks that are ready: new ones, and those whose awaits ended.
+            executor.runJobs()
         }
         running.withLock { $0 = false }
         // The handlers still running: their replies would find no handshake to answer.
-        let tasks = replies.withLock { channel in
-            channel.socket?.close()
-            channel.socket = nil
-            defer { channel.tasks = [:] }
-            return channel.tasks.values
-        }
-        for task in tasks { task.cancel() }
+        executor.close()
         // libzmq frees an inproc endpoint when its reaper thread gets to the closed
         // socket, later; unbinding frees it now, for the next authenticator. (After a
         // shutdown it fails, and no authenticator can start in the context anyway.)
@@ -296,26 +284,31 @@ final class AuthenticatorCore: Sendable {
         }
     }
 
-    /// Runs `decide` in a task of its own, which sends the reply that `frames` makes of
-    /// its response to the thread, unless the authenticator has stopped meanwhile.
+    /// Runs `decide` in a task of its own on the authenticator's thread (its
+    /// executor), which sends the reply that `frames` makes of its response to the
+    /// thread, unless the authenticator has stopped meanwhile.
     private func ask(
         _ decide: @escaping @Sendable (ZAPRequest) async -> ZAPResponse, _ request: ZAPRequest,
         frames: @escaping @Sendable (ZAPResponse) -> [Message]
     ) {
-        replies.withLock { channel in
-            guard channel.socket != nil else { return }
-            let number = channel.nextTask
-            channel.nextTask += 1
-            channel.tasks[number] = Task.detached { [self] in
-                let response = await decide(request)
-                replies.withLock { channel in
-                    channel.tasks[number] = nil
-                    // The channel has no high-water mark: the send never waits. There is
-                    // no socket once the thread has ended.
-                    _ = try? channel.socket?.trySendMultipart(frames(response))
-                }
+        let executor = executor
+        let number = executor.channel.withLock { channel in
+            defer { channel.nextTask += 1 }
+            return channel.nextTask
+        }
+        // Created outside the lock: creating the task enqueues its first job, which
+        // takes the lock. The job runs on this thread, after this returns, so the task
+        // is in `tasks` before it can remove itself.
+        let task = Task.detached(executorPreference: executor) {
+            let response = await decide(request)
+            executor.channel.withLock { channel in
+                channel.tasks[number] = nil
+                // The channel has no high-water mark: the send never waits. There is no
+                // socket once the thread has ended.
+                _ = try? channel.socket?.trySendMultipart(frames(response))
             }
         }
+        executor.channel.withLock { $0.tasks[number] = task }
     }
 
     /// The ROUTER frames of a reply: the envelope, then the ZAP reply's six frames. A

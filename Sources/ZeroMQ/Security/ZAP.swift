@@ -283,18 +283,20 @@ public struct ZAPPolicy: Sendable {
     /// need I/O (a key looked up in a database or another service), so it is `async`. A
     /// synchronous closure fits it too.
     ///
-    /// Each request it decides runs it in a task of its own, off the authenticator's
-    /// thread, which meanwhile answers other requests: a slow decision delays only the
-    /// handshake that waits for it (libzmq matches each reply to its handshake, whatever
-    /// the order). While it runs, libzmq's handshake with the peer waits, and the peer
-    /// too: bound what it awaits with a timeout of your own, shorter than the server
-    /// socket's `.handshakeInterval` (`ZMQ_HANDSHAKE_IVL`, 30 seconds by default), after
-    /// which libzmq drops the connection anyway.
+    /// Each request it decides runs it in a task of its own, whose executor is the
+    /// authenticator's thread: it needs no thread of Swift's cooperative pool. While the
+    /// handler awaits, the thread answers other requests, and its reply goes out when it
+    /// comes: a slow lookup delays only the handshake that waits for it (libzmq matches
+    /// each reply to its handshake, whatever the order). What the handler does without
+    /// awaiting blocks the thread, and every other request, as a synchronous handler
+    /// does: await I/O, do not block on it. While it runs, the peer's handshake waits:
+    /// bound what it awaits with a timeout of your own, shorter than the server socket's
+    /// `.handshakeInterval` (`ZMQ_HANDSHAKE_IVL`, 30 seconds by default), after which
+    /// libzmq drops the connection anyway.
     ///
-    /// When the authenticator stops, the tasks of the handlers still running are
-    /// cancelled, and their answers dropped; ``Authenticator/stop()-5n2pa`` does not wait
-    /// for them. A handler that blocks its thread (synchronous I/O, a lock held long)
-    /// holds one of the cooperative pool's few threads: await instead.
+    /// ``Authenticator/stop()-5n2pa`` waits for a handler that runs on the thread (until
+    /// it returns or awaits); the tasks of handlers that await are cancelled, and their
+    /// answers dropped.
     public var handler: (@Sendable (ZAPRequest) async -> ZAPResponse)?
 
     public init(

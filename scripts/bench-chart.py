@@ -66,12 +66,15 @@ def panel(out, rows, y, title):
         if "ratio" not in row:
             out.append(f'<text x="{LABEL_W + 10}" y="{cy + 4:.1f}" class="value">no data</text>')
             continue
-        goal = row["goal"]
+        goal, pairs = row["goal"], row["pairs"]
+        goal_text = f"  (goal {goal[0]} {goal[1]:.2f})" if goal else ""
+        # A group per row, whose title a browser shows as the row's tooltip.
+        out.append(f'<g><title>{escape(row_label(row))}: {row["ratio"]:.3f}{escape(goal_text)}, pairs '
+                   f'{", ".join(f"{p:.3f}" for p in pairs)}</title>')
         if goal:
             gx = x_of(goal[1])
             out.append(f'<line x1="{gx:.1f}" y1="{cy - 8:.1f}" x2="{gx:.1f}" y2="{cy + 8:.1f}" stroke="#1565c0" '
                        f'stroke-width="2" stroke-dasharray="3,2"/>')
-        pairs = row["pairs"]
         out.append(f'<line x1="{x_of(pairs[0]):.1f}" y1="{cy:.1f}" x2="{x_of(pairs[-1]):.1f}" y2="{cy:.1f}" '
                    f'stroke="#424242" stroke-width="1.5"/>')
         for p in pairs:
@@ -84,11 +87,9 @@ def panel(out, rows, y, title):
         colour = GREY if row["ok"] is None else (GREEN if row["ok"] else RED)
         out.append(f'<circle cx="{x_of(row["ratio"]):.1f}" cy="{cy:.1f}" r="5.5" fill="{colour}" stroke="white" stroke-width="1"/>')
         verdict = "" if row["ok"] is None else (" ok" if row["ok"] else " MISS")
-        goal_text = f"  (goal {goal[0]} {goal[1]:.2f})" if goal else ""
         out.append(f'<text x="{LABEL_W + PLOT_W + 10}" y="{cy + 4:.1f}" class="value" fill="{colour}">'
                    f'{row["ratio"]:.3f}{verdict}</text>')
-        out.append(f'<title>{escape(row_label(row))}: {row["ratio"]:.3f}{escape(goal_text)}, pairs '
-                   f'{pairs[0]:.2f}..{pairs[-1]:.2f}</title>')
+        out.append("</g>")
     return bottom + 14 + PANEL_GAP
 
 

@@ -29,6 +29,11 @@ let package = Package(
         // Request-reply.
         example("hello-server"),
         example("hello-client"),
+        example("lazy-pirate-server"),
+        example("lazy-pirate-client"),
+        example("rr-broker"),
+        example("rr-worker"),
+        example("rr-client"),
         // Runs the examples as separate processes and checks what they print.
         .testTarget(name: "ExamplesTests", dependencies: [zeroMQ]),
     ]

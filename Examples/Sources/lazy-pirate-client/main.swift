@@ -13,9 +13,9 @@ import ZeroMQ
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let endpoint = arguments.count > 0 ? arguments[0] : "tcp://localhost:5555"
-let count = arguments.count > 1 ? Int(arguments[1]) ?? 10 : 10
+let count = max(1, arguments.count > 1 ? Int(arguments[1]) ?? 10 : 10)
 let timeout = Duration.milliseconds(arguments.count > 2 ? Int(arguments[2]) ?? 2500 : 2500)
-let retries = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
+let retries = max(0, arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3)
 
 let context = try Context()
 let client = try ReqSocket(context)
@@ -25,8 +25,9 @@ let client = try ReqSocket(context)
 // so a reply is always the answer to the request just sent.
 try client.setOption(.requestRelaxed, true)
 try client.setOption(.requestCorrelate, true)
-// libzmq reconnects by itself when the server comes back; a request sent meanwhile
-// waits in the socket's queue for the new connection.
+// libzmq reconnects by itself when the server comes back; requests resent meanwhile
+// wait in the socket's queue for the new connection. The new server answers every
+// copy, and the client keeps only the answer to the last (correlate).
 try client.connect(endpoint)
 
 for sequence in 1...count {

@@ -11,7 +11,7 @@ import ZeroMQ
 let arguments = Array(CommandLine.arguments.dropFirst())
 let endpoint = arguments.count > 0 ? arguments[0] : "tcp://localhost:5559"
 let name = arguments.count > 1 ? arguments[1] : "client-\(getpid())"
-let count = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
+let count = max(1, arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10)
 
 let context = try Context()
 let client = try ReqSocket(context)

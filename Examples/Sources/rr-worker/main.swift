@@ -20,7 +20,8 @@ let worker = try RepSocket(context)
 // broker has accepted this worker, from which moment it can be given requests.
 let monitor = try worker.monitor([.handshakeSucceeded])
 try worker.connect(endpoint)
-_ = try monitor.next(timeout: .seconds(30))
+print("\(name) connecting to \(endpoint)")
+_ = try monitor.next()  // waits for the broker, however long it takes to start
 monitor.stop()
 print("\(name) connected to \(endpoint)")
 
@@ -34,4 +35,5 @@ while let request = try nextRequest() {
     try worker.send("\(request): handled by \(name)")
     handled += 1
 }
+// Only a receive with a time limit ends the loop: `idle` is set.
 print("\(name) handled \(handled) requests, then none came for \(idle!)")

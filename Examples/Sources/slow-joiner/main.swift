@@ -17,7 +17,7 @@
 import Foundation
 import ZeroMQ
 
-let count = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1000
+let count = max(1, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1000)
 let context = try Context()
 
 /// Subscribes to everything at `endpoint`, and counts what arrives in a task of its

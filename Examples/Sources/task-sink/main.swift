@@ -38,7 +38,7 @@ for try await message in results.messages {
     }
     if let expected, done == expected { break }
 }
-let elapsed = ContinuousClock.now - start!
+let elapsed = start.map { ContinuousClock.now - $0 } ?? .zero
 let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
 print("\(done) tasks done in \(milliseconds) ms (\(workload) ms of work over \(tasksPerWorker.count) workers)")
 for (worker, tasks) in tasksPerWorker.sorted(by: { $0.key < $1.key }) {

@@ -15,7 +15,7 @@
 import ZeroMQ
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let count = arguments.count > 0 ? Int(arguments[0]) ?? 100 : 100
+let count = max(1, arguments.count > 0 ? Int(arguments[0]) ?? 100 : 100)
 let sinkEndpoint = arguments.count > 1 ? arguments[1] : "tcp://localhost:5558"
 let workerEndpoints =
     arguments.count > 2 ? Array(arguments[2...]) : (5560...5562).map { "tcp://localhost:\($0)" }

@@ -39,4 +39,5 @@ while let task = try nextTask() {
     try results.send("\(name) \(milliseconds)")
     done += 1
 }
+// Only a receive with a time limit ends the loop: `idle` is set.
 print("\(name) did \(done) tasks, then none came for \(idle!)")

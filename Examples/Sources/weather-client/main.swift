@@ -13,7 +13,7 @@ import ZeroMQ
 let arguments = Array(CommandLine.arguments.dropFirst())
 let endpoint = arguments.count > 0 ? arguments[0] : "tcp://localhost:5556"
 let zip = arguments.count > 1 ? arguments[1] : "10001"
-let count = arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100
+let count = max(1, arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100)
 
 let context = try Context()
 let subscriber = try SubSocket(context)
@@ -24,13 +24,18 @@ print("collecting \(count) updates for zip code \(zip) from \(endpoint)")
 var received = 0
 var temperatures = 0
 var humidities = 0
-for try await update in subscriber.messages.prefix(count) {
+for try await update in subscriber.messages {
     // "ZIP TEMPERATURE HUMIDITY"; the publisher filtered out every other zip code.
-    if received == 0 { print("first update:", update.string) }
-    received += 1
     let fields = update.string.split(separator: " ")
-    temperatures += Int(fields[1])!
-    humidities += Int(fields[2])!
+    guard fields.count == 3, let temperature = Int(fields[1]), let humidity = Int(fields[2]) else {
+        print("not a weather update: \(update.string)")
+        continue
+    }
+    if received == 0 { print("first update:", update.string) }
+    temperatures += temperature
+    humidities += humidity
+    received += 1
+    if received == count { break }
 }
 print(
     "zip code \(zip): average temperature \(temperatures / count) F, average humidity \(humidities / count)%, over \(count) updates"

@@ -10,7 +10,7 @@ import ZeroMQ
 
 let arguments = CommandLine.arguments.dropFirst()
 let endpoint = arguments.first ?? "tcp://*:5556"
-let count = arguments.dropFirst().first.flatMap { Int($0) } ?? .max
+let count = max(0, arguments.dropFirst().first.flatMap { Int($0) } ?? .max)
 
 let context = try Context()
 let publisher = try PubSocket(context)

@@ -45,6 +45,8 @@ struct PublishSubscribeTests {
         let (status, output) = try Program("slow-joiner", ["500"]).waitForExit()
         #expect(status == 0)
         #expect(output.count == 2, "\(output)")
+        // How many the naive way loses depends on when libzmq's connection attempt
+        // happens: usually all of them, now and then only the first ones.
         let naive = try #require(output.first { $0.hasPrefix("naive PUB: the subscriber got ") })
         #expect(naive.hasSuffix(" of 500 updates"))
         let xpub = try #require(output.first { $0.hasPrefix("XPUB handshake: ") })

@@ -25,6 +25,8 @@ _ = try monitor.next()  // waits for the broker, however long it takes to start
 monitor.stop()
 print("\(name) connected to \(endpoint)")
 
+// The next request, or nil once none has come for `idle`. (@MainActor: it uses the
+// program's sockets, which top-level code keeps in globals of the main actor.)
 @MainActor func nextRequest() throws -> String? {
     guard let idle else { return try worker.receiveString() }
     return try worker.receiveString(timeout: idle)

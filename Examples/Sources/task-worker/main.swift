@@ -24,6 +24,8 @@ let results = try PushSocket(context)
 try results.connect(sinkEndpoint)
 print("\(name) waiting for tasks on \(bound)")
 
+// The next task, or nil once none has come for `idle`. (@MainActor: it uses the
+// program's sockets, which top-level code keeps in globals of the main actor.)
 @MainActor func nextTask() throws -> String? {
     guard let idle else { return try tasks.receiveString() }
     return try tasks.receiveString(timeout: idle)

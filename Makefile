@@ -49,7 +49,7 @@ sanitize: deps
 	@bash scripts/ensure-deps.sh valgrind python3-zmq
 	@bash scripts/memcheck.sh
 	$(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-asan --sanitize=address --disable-xctest
-	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan.supp" $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan.supp" $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest --no-parallel
 
 ## Builds the DocC catalog, failing on any broken symbol link.
 docs: deps

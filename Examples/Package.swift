@@ -29,6 +29,8 @@ let package = Package(
         // Request-reply.
         example("hello-server"),
         example("hello-client"),
+        // Tool.
+        example("zmqcat", [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Runs the examples as separate processes and checks what they print.
         .testTarget(name: "ExamplesTests", dependencies: [zeroMQ]),
     ]

@@ -1,4 +1,3 @@
-import Foundation
 import ZeroMQ
 
 /// Makes the socket the command line describes: options, CURVE, subscriptions, then its
@@ -37,44 +36,63 @@ struct Setup {
 
     /// The CURVE role and keys, and the authenticator of a server with `--curve-allow`.
     private func setUpCurve(_ socket: DynamicSocket, in context: Context) throws -> Authenticator? {
-        if command.curveServer {
-            guard let secretKey = try secretKey() else { return nil }  // validate() requires one
+        let serverKey = try self.serverKey()
+        guard command.curveServer || serverKey != nil else { return nil }
+        let (keys, generated) = try ownKeys()
+        guard let serverKey else {
             try socket.setOption(.curveServer, true)
-            try socket.setOption(.curveSecretKey, secretKey)
-            if command.verbose { tell("CURVE server, public key \(try secretKey.publicKey())") }
+            try socket.setOption(.curveSecretKey, keys.secretKey)
+            // Clients need the public key of a pair made here.
+            if generated || command.verbose { tell("CURVE server public key \(keys.publicKey)") }
             guard let folder = command.curveAllow else { return nil }
-            let clients = try ZAPCurvePolicy.certificates(inDirectory: folder)
+            let clients = try flag("--curve-allow") { () throws(ZMQError) in
+                try ZAPCurvePolicy.certificates(inDirectory: folder)
+            }
             return try Authenticator.start(in: context, policy: ZAPPolicy(curve: clients))
         }
-        guard let serverKey = command.curveServerKey else { return nil }
-        try socket.setOption(.curveServerKey, CurvePublicKey(z85: serverKey))
-        let keys: CurveKeyPair
-        if let secretKey = try secretKey() {
-            keys = try CurveKeyPair(secretKey: secretKey)
-            if let publicKey = command.curvePublicKey, try CurvePublicKey(z85: publicKey) != keys.publicKey {
-                throw SetupError(description: "--curve-public-key is not the public key of the secret key given")
-            }
-        } else {
-            keys = try CurveKeyPair.generate()
-        }
+        try socket.setOption(.curveServerKey, serverKey)
         try socket.setOption(.curvePublicKey, keys.publicKey)
         try socket.setOption(.curveSecretKey, keys.secretKey)
-        if command.verbose { tell("CURVE client, public key \(keys.publicKey)") }
+        if command.verbose { tell("CURVE client public key \(keys.publicKey)") }
         return nil
     }
 
-    /// The secret key of `--curve-secret-key` or `--curve-secret-key-file`, if either.
-    private func secretKey() throws -> CurveSecretKey? {
-        if let z85 = command.curveSecretKey { return try CurveSecretKey(z85: z85) }
-        guard let path = command.curveSecretKeyFile else { return nil }
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw SetupError(description: "--curve-secret-key-file \(path): cannot read the file")
+    /// The server's key, for a client: `--curve-server-key` or `--curve-server-certificate`.
+    private func serverKey() throws -> CurvePublicKey? {
+        if let z85 = command.curveServerKey { return try CurvePublicKey(z85: z85) }
+        guard let path = command.curveServerCertificate else { return nil }
+        return try flag("--curve-server-certificate") { () throws(ZMQError) in
+            try CurveCertificate(publicFile: path).publicKey
         }
-        let text = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// This socket's key pair: `--curve-certificate`, `--curve-secret-key`, or a new one.
+    private func ownKeys() throws -> (keys: CurveKeyPair, generated: Bool) {
+        if let path = command.curveCertificate {
+            let certificate = try flag("--curve-certificate") { () throws(ZMQError) in
+                try CurveCertificate(secretFile: path)
+            }
+            guard let keys = certificate.keyPair else {
+                throw SetupError(description: "--curve-certificate \(path): not a secret certificate")
+            }
+            return (keys, false)
+        }
+        if let z85 = command.curveSecretKey {
+            let keys = try CurveKeyPair(secretKey: CurveSecretKey(z85: z85))
+            if let publicKey = command.curvePublicKey, try CurvePublicKey(z85: publicKey) != keys.publicKey {
+                throw SetupError(description: "--curve-public-key is not the public key of --curve-secret-key")
+            }
+            return (keys, false)
+        }
+        return (try CurveKeyPair.generate(), true)
+    }
+
+    /// What `body` makes of the file a flag names; its error says which flag.
+    private func flag<T>(_ name: String, _ body: () throws(ZMQError) -> T) throws -> T {
         do {
-            return try CurveSecretKey(z85: text)
+            return try body()
         } catch {
-            throw SetupError(description: "--curve-secret-key-file \(path): \(error)")
+            throw SetupError(description: "\(name): \(error)")
         }
     }
 }

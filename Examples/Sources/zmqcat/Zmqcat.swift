@@ -30,8 +30,8 @@ struct Zmqcat: ParsableCommand {
                   --count) at least one message received before the timeout
               1   a send or receive failed, stdin or stdout failed, or a record is
                   not in --input-format
-              2   the socket could not be set up: a bind, connect, option, key,
-                  certificate or key file was refused
+              2   the socket could not be set up: a bind, connect, option, key or
+                  certificate was refused
               3   timed out (--timeout): fewer than --count messages arrived
                   (without --count: none), a request got no reply, or a send could
                   not go out (no peer, or its queue is full)
@@ -60,7 +60,7 @@ struct Zmqcat: ParsableCommand {
               A CURVE server that admits the clients whose certificates are in a
               folder:
                 zmqcat rep -b 'tcp://*:5555' --curve-server \\
-                  --curve-secret-key-file server.secret --curve-allow clients/
+                  --curve-certificate server.key_secret --curve-allow clients/
             """
     )
 
@@ -156,37 +156,50 @@ struct Zmqcat: ParsableCommand {
 
     // CURVE.
 
-    @Flag(name: .customLong("curve-server"), help: "Be the CURVE server (needs its secret key or certificate).")
+    @Flag(
+        name: .customLong("curve-server"),
+        help: "Be the CURVE server. Without a secret key or certificate, it generates a pair and tells its public key.")
     var curveServer = false
 
     @Option(
         name: .customLong("curve-server-key"),
         help: ArgumentHelp(
-            "Be a CURVE client of the server with this public key (Z85); without keys of its own, it generates a pair.",
+            "Be a CURVE client of the server with this public key (Z85). Without keys of its own, it generates a pair.",
             valueName: "z85"))
     var curveServerKey: String?
 
     @Option(
-        name: .customLong("curve-public-key"),
-        help: ArgumentHelp("This socket's CURVE public key (Z85).", valueName: "z85"))
-    var curvePublicKey: String?
+        name: .customLong("curve-server-certificate"),
+        help: ArgumentHelp(
+            "Be a CURVE client of the server whose public certificate is this file (czmq or pyzmq format).",
+            valueName: "path"))
+    var curveServerCertificate: String?
+
+    @Option(
+        name: .customLong("curve-certificate"),
+        help: ArgumentHelp(
+            "This socket's CURVE key pair, from its secret certificate (czmq or pyzmq format, such as alice.key_secret).",
+            valueName: "path"))
+    var curveCertificate: String?
 
     @Option(
         name: .customLong("curve-secret-key"),
         help: ArgumentHelp(
-            "This socket's CURVE secret key (Z85). Other users may see it in the process list: prefer --curve-secret-key-file.",
+            "This socket's CURVE secret key (Z85). Other users may see it in the process list: prefer --curve-certificate.",
             valueName: "z85"))
     var curveSecretKey: String?
 
     @Option(
-        name: .customLong("curve-secret-key-file"),
-        help: ArgumentHelp("Read this socket's CURVE secret key (Z85, 40 characters) from a file.", valueName: "path"))
-    var curveSecretKeyFile: String?
+        name: .customLong("curve-public-key"),
+        help: ArgumentHelp(
+            "This socket's CURVE public key (Z85), checked against --curve-secret-key (which implies it).",
+            valueName: "z85"))
+    var curvePublicKey: String?
 
     @Option(
         name: .customLong("curve-allow"),
         help: ArgumentHelp(
-            "As a CURVE server, admit only the clients whose public certificates are in this folder (czmq or pyzmq certificates).",
+            "As a CURVE server, admit only the clients whose public certificates are in this folder.",
             valueName: "folder"))
     var curveAllow: String?
 
@@ -210,29 +223,28 @@ struct Zmqcat: ParsableCommand {
         if separator == "" {
             throw ValidationError("--separator must not be empty.")
         }
-        if curveServer && curveServerKey != nil {
-            throw ValidationError(
-                "--curve-server and --curve-server-key exclude each other: a socket is the server or a client.")
+        let isClient = curveServerKey != nil || curveServerCertificate != nil
+        if curveServerKey != nil && curveServerCertificate != nil {
+            throw ValidationError("--curve-server-key and --curve-server-certificate exclude each other.")
         }
-        if curveServer && curveSecretKey == nil && curveSecretKeyFile == nil {
+        if curveServer && isClient {
             throw ValidationError(
-                "--curve-server needs the server's secret key: --curve-secret-key-file PATH or --curve-secret-key Z85.")
+                "--curve-server and --curve-server-key or --curve-server-certificate exclude each other: a socket is the server or a client."
+            )
         }
-        if curveSecretKey != nil && curveSecretKeyFile != nil {
-            throw ValidationError("--curve-secret-key and --curve-secret-key-file exclude each other.")
+        if curveSecretKey != nil && curveCertificate != nil {
+            throw ValidationError("--curve-secret-key and --curve-certificate exclude each other.")
+        }
+        if curvePublicKey != nil && curveSecretKey == nil {
+            throw ValidationError("--curve-public-key needs the secret key of the pair: --curve-secret-key.")
         }
         if curveAllow != nil && !curveServer {
             throw ValidationError("--curve-allow applies to a CURVE server: add --curve-server.")
         }
-        if !curveServer && curveServerKey == nil
-            && (curvePublicKey != nil || curveSecretKey != nil || curveSecretKeyFile != nil)
-        {
+        if !curveServer && !isClient && (curveSecretKey != nil || curveCertificate != nil) {
             throw ValidationError(
-                "CURVE keys need a role: --curve-server, or --curve-server-key Z85 for a client.")
-        }
-        if curvePublicKey != nil && curveSecretKey == nil && curveSecretKeyFile == nil {
-            throw ValidationError(
-                "--curve-public-key needs the secret key of the pair: --curve-secret-key-file or --curve-secret-key.")
+                "CURVE keys need a role: --curve-server, or --curve-server-key or --curve-server-certificate for a client."
+            )
         }
         // Keys that are not keys are bad flags too; the error says what is wrong, and for
         // a secret key never which character.

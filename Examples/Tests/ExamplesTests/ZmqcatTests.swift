@@ -278,72 +278,79 @@ struct ZmqcatTests {
 
     // MARK: CURVE
 
-    @Test("CURVE: req with the server key of a pyzmq CURVE server; a wrong key times out")
+    @Test("CURVE: req to a pyzmq CURVE server, by its key or its certificate; a wrong key times out")
     func curveClient() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let endpoint = try Self.endpoint()
         let server = try Program.python(
             "pyzmq CURVE REP",
             """
-            import sys, zmq
-            public, secret = zmq.curve_keypair()
+            import sys, zmq, zmq.auth
+            zmq.auth.create_certificates(sys.argv[2], "server")
+            public, secret = zmq.auth.load_certificate(sys.argv[2] + "/server.key_secret")
             socket = zmq.Context().socket(zmq.REP)
             socket.curve_server = True
             socket.curve_secretkey = secret
             socket.rcvtimeo = 20000
             socket.bind(sys.argv[1])
             print("key", public.decode(), flush=True)
-            socket.send(b"secret " + socket.recv())
-            """, [endpoint])
-        let serverKey = try #require(server.waitForLine(startingWith: "key ")).dropFirst(4)
+            for _ in range(2):
+                socket.send(b"secret " + socket.recv())
+            """, [endpoint, folder])
+        let serverKey = String(try #require(server.waitForLine(startingWith: "key ")).dropFirst(4))
+
+        let wrongKey = try CurveKeyPair.generate().publicKey.z85
         let (wrongStatus, wrongOutput) = try Self.run(
-            [
-                "req", "-c", endpoint, "--curve-server-key", String(try CurveKeyPair.generate().publicKey.z85), "-t",
-                "500ms",
-            ],
-            input: "hello\n")
+            ["req", "-c", endpoint, "--curve-server-key", wrongKey, "-t", "500ms"], input: "hello\n")
         #expect(wrongStatus == 3)
         #expect(wrongOutput.contains { $0.hasPrefix("zmqcat: no reply") })
 
-        let clientKeys = try CurveKeyPair.generate()
-        let keyFile = try Self.temporaryFile(contents: clientKeys.secretKey.z85 + "\n")
-        defer { try? FileManager.default.removeItem(atPath: keyFile) }
         let (status, output) = try Self.run(
-            [
-                "req", "-c", endpoint, "--curve-server-key", String(serverKey), "--curve-secret-key-file", keyFile,
-                "-t", "10s",
-            ],
-            input: "hello\n")
+            ["req", "-c", endpoint, "--curve-server-key", serverKey, "-t", "10s"], input: "by key\n")
         #expect(status == 0)
-        #expect(Self.data(output) == ["secret hello"])
+        #expect(Self.data(output) == ["secret by key"])
+
+        try CurveCertificate.generate(metadata: ["name": "client"]).save(to: folder + "/client.key")
+        let (certificateStatus, certificateOutput) = try Self.run(
+            [
+                "req", "-c", endpoint, "--curve-server-certificate", folder + "/server.key",
+                "--curve-certificate", folder + "/client.key_secret", "-t", "10s",
+            ],
+            input: "by certificate\n")
+        #expect(certificateStatus == 0)
+        #expect(Self.data(certificateOutput) == ["secret by certificate"])
+        #expect(server.waitForExit().status == 0)
     }
 
     @Test("CURVE: rep as server admits a pyzmq client whose certificate is in --curve-allow, and no other")
     func curveServer() throws {
-        let (folder, otherFolder) = (try Self.temporaryFolder(), try Self.temporaryFolder())
+        let (folder, clients, strangers) = (
+            try Self.temporaryFolder(), try Self.temporaryFolder(), try Self.temporaryFolder()
+        )
         defer {
-            try? FileManager.default.removeItem(atPath: folder)
-            try? FileManager.default.removeItem(atPath: otherFolder)
+            for path in [folder, clients, strangers] { try? FileManager.default.removeItem(atPath: path) }
         }
-        let serverKeys = try CurveKeyPair.generate()
-        let keyFile = try Self.temporaryFile(contents: serverKeys.secretKey.z85)
-        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let server = try CurveCertificate.generate()
+        try server.save(to: folder + "/server.key")
         let certificates = try Program.python(
             "pyzmq certificates",
             """
             import sys, zmq.auth
             zmq.auth.create_certificates(sys.argv[1], "admitted")
             zmq.auth.create_certificates(sys.argv[2], "stranger")
-            """, [folder, otherFolder])
+            """, [clients, strangers])
         #expect(certificates.waitForExit().status == 0)
 
         let endpoint = try Self.endpoint()
         let zmqcat = try Program(
             "zmqcat",
             [
-                "rep", "-b", endpoint, "--curve-server", "--curve-secret-key-file", keyFile, "--curve-allow", folder,
-                "-n", "1", "-t", "20s", "-v",
+                "rep", "-b", endpoint, "--curve-server", "--curve-certificate", folder + "/server.key_secret",
+                "--curve-allow", clients, "-n", "1", "-t", "20s", "-v",
             ])
         zmqcat.waitForLine(startingWith: "zmqcat: bound")
+        #expect(zmqcat.output.contains("zmqcat: CURVE server public key \(server.publicKey)"))
         try zmqcat.write("welcome\n")
         let client = """
             import sys, zmq, zmq.auth
@@ -362,16 +369,28 @@ struct ZmqcatTests {
                 print("no reply")
             """
         let stranger = try Program.python(
-            "pyzmq stranger",
-            client, [endpoint, serverKeys.publicKey.z85, otherFolder + "/stranger.key_secret", "1000"])
+            "pyzmq stranger", client, [endpoint, server.publicKey.z85, strangers + "/stranger.key_secret", "1000"])
         #expect(stranger.waitForExit().output == ["no reply"])
         let admitted = try Program.python(
-            "pyzmq admitted",
-            client, [endpoint, serverKeys.publicKey.z85, folder + "/admitted.key_secret", "20000"])
+            "pyzmq admitted", client, [endpoint, server.publicKey.z85, clients + "/admitted.key_secret", "20000"])
         #expect(admitted.waitForExit().output == ["reply welcome"])
         let (status, output) = zmqcat.waitForExit()
         #expect(status == 0)
         #expect(Self.data(output) == ["let me in"])
+    }
+
+    @Test("CURVE: zmqcat rep with a key pair it generates, zmqcat req with its public key")
+    func curveZmqcatWithZmqcat() throws {
+        let endpoint = try Self.endpoint()
+        let server = try Program("zmqcat", ["rep", "-b", endpoint, "--curve-server", "-n", "1", "-t", "20s"])
+        let announcement = try #require(server.waitForLine(startingWith: "zmqcat: CURVE server public key "))
+        let serverKey = String(announcement.dropFirst("zmqcat: CURVE server public key ".count))
+        try server.write("encrypted pong\n")
+        let (status, output) = try Self.run(
+            ["req", "-c", endpoint, "--curve-server-key", serverKey, "-t", "10s"], input: "encrypted ping\n")
+        #expect(status == 0)
+        #expect(Self.data(output) == ["encrypted pong"])
+        #expect(Self.data(server.waitForExit().output) == ["encrypted ping"])
     }
 
     // MARK: zmqcat with zmqcat
@@ -438,8 +457,22 @@ struct ZmqcatTests {
                 ["req", "-c", "tcp://127.0.0.1:5555", "--curve-server-key", "short"],
                 "--curve-server-key: CurvePublicKey(z85:)"
             ),
-            (["rep", "-b", "tcp://127.0.0.1:5555", "--curve-server"], "--curve-server needs the server's secret key"),
-            (["req", "-c", "tcp://127.0.0.1:5555", "--curve-public-key", "x"], "CURVE keys need a role"),
+            (
+                [
+                    "rep", "-b", "tcp://127.0.0.1:5555", "--curve-server", "--curve-server-key",
+                    "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+                ],
+                "--curve-server and --curve-server-key or --curve-server-certificate exclude each other"
+            ),
+            (["req", "-c", "tcp://127.0.0.1:5555", "--curve-secret-key", "x"], "CURVE keys need a role"),
+            (
+                ["req", "-c", "tcp://127.0.0.1:5555", "--curve-public-key", "x"],
+                "--curve-public-key needs the secret key"
+            ),
+            (
+                ["pull", "-b", "tcp://127.0.0.1:5555", "--curve-allow", "/tmp"],
+                "--curve-allow applies to a CURVE server"
+            ),
             (["pull", "-b", "tcp://127.0.0.1:5555", "--separator", ""], "--separator must not be empty"),
         ])
     func badFlags(arguments: [String], message: String) throws {
@@ -461,9 +494,12 @@ struct ZmqcatTests {
         #expect(badStatus == 2)
         #expect(badOutput.contains { $0.contains("port 99999 is out of range") })
         let (missingStatus, missingOutput) = try Self.run(
-            ["rep", "-b", try Self.endpoint(), "--curve-server", "--curve-secret-key-file", "/nonexistent/key"])
+            ["rep", "-b", try Self.endpoint(), "--curve-server", "--curve-certificate", "/nonexistent/key_secret"])
         #expect(missingStatus == 2)
-        #expect(missingOutput.contains { $0.contains("--curve-secret-key-file /nonexistent/key: cannot read") })
+        #expect(
+            missingOutput == [
+                "zmqcat: --curve-certificate: open /nonexistent/key_secret: No such file or directory (ENOENT)"
+            ])
     }
 
     @Test("timeouts: a receive with no peer, and a send nobody takes, end with exit 3")

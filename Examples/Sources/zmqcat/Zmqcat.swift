@@ -51,7 +51,7 @@ struct Zmqcat: ParsableCommand {
               Show a ROUTER's messages frame by frame, in hex (ids are binary):
                 zmqcat router -b 'tcp://*:5570' --format hex --frames
               A stage between two others in a pipeline:
-                zmqcat pull -b 'tcp://*:5557' | tr a-z A-Z |
+                zmqcat pull -b 'tcp://*:5557' | grep --line-buffered ERROR |
                   zmqcat push -c tcp://localhost:5558
               A CURVE client that knows the server's public key (its own pair is
               generated):

@@ -513,6 +513,16 @@ struct ZmqcatTests {
         #expect(sendOutput.contains { $0.hasPrefix("zmqcat: message 1 could not be sent within 300ms") })
     }
 
+    @Test("the end of input ends a sender after the linger, even with no peer to take what is queued")
+    func endOfInputAfterLinger() throws {
+        let started = ContinuousClock.now
+        let (status, output) = try Self.run(
+            ["push", "-c", try Self.endpoint(), "--linger", "200ms"], input: "nobody\nlistens\n", timeout: .seconds(10))
+        #expect(status == 0)
+        #expect(output == [])
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test("input that is not in --input-format: exit 1, naming the record")
     func badInput() throws {
         let (status, output) = try Self.run(

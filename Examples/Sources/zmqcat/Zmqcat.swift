@@ -81,6 +81,7 @@ struct Zmqcat: ParsableCommand {
 
     @Option(
         name: .shortAndLong,
+        parsing: .unconditionalSingleValue,
         help: ArgumentHelp(
             "Receive the messages that start with this prefix (sub, xsub; repeatable). A sub socket without one receives everything.",
             valueName: "prefix"))
@@ -88,6 +89,7 @@ struct Zmqcat: ParsableCommand {
 
     @Option(
         name: .customLong("routing-id"),
+        parsing: .unconditional,
         help: ArgumentHelp("The socket's routing id (ZMQ_ROUTING_ID).", valueName: "id"))
     var routingID: String?
 
@@ -141,6 +143,7 @@ struct Zmqcat: ParsableCommand {
     var records: RecordMode = .lines
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Cut each record into frames at this string, and join received frames with it.", valueName: "string"))
     var separator: String?
@@ -163,6 +166,7 @@ struct Zmqcat: ParsableCommand {
 
     @Option(
         name: .customLong("curve-server-key"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Be a CURVE client of the server with this public key (Z85). Without keys of its own, it generates a pair.",
             valueName: "z85"))
@@ -184,6 +188,7 @@ struct Zmqcat: ParsableCommand {
 
     @Option(
         name: .customLong("curve-secret-key"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "This socket's CURVE secret key (Z85). Other users may see it in the process list: prefer --curve-certificate.",
             valueName: "z85"))
@@ -191,6 +196,7 @@ struct Zmqcat: ParsableCommand {
 
     @Option(
         name: .customLong("curve-public-key"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "This socket's CURVE public key (Z85), checked against --curve-secret-key (which implies it).",
             valueName: "z85"))

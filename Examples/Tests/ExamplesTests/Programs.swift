@@ -13,6 +13,8 @@ final class Program: @unchecked Sendable {
     private var lines: [String] = []
     private var partial = Data()
     private var finished = false
+    /// The output pipe reached its end: everything the program printed is in `lines`.
+    private var outputEnded = false
 
     private let input = Pipe()
 
@@ -45,6 +47,8 @@ final class Program: @unchecked Sendable {
         process.standardInput = input
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
+            // At the end, the handler would be called again and again with nothing.
+            if data.isEmpty { handle.readabilityHandler = nil }
             self?.append(data)
         }
         process.terminationHandler = { [weak self] _ in
@@ -95,6 +99,7 @@ final class Program: @unchecked Sendable {
         if data.isEmpty {
             if !partial.isEmpty { lines.append(String(decoding: partial, as: UTF8.self)) }
             partial = Data()
+            outputEnded = true
         } else {
             partial.append(data)
             while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
@@ -159,8 +164,12 @@ final class Program: @unchecked Sendable {
             Issue.record("\(name) did not exit within \(timeout)", sourceLocation: sourceLocation)
         }
         process.waitUntilExit()
-        // The pipe's last bytes may still be on their way to the handler.
-        process.standardOutput.flatMap { ($0 as? Pipe)?.fileHandleForReading.readabilityHandler = nil }
+        // The pipe's last bytes may still be on their way to the handler: wait for its
+        // end (bounded: a child the program left running may still hold the pipe open).
+        let outputDeadline = Date().addingTimeInterval(5)
+        lock.lock()
+        while !outputEnded && lock.wait(until: outputDeadline) {}
+        lock.unlock()
         return (process.terminationStatus, output)
     }
 

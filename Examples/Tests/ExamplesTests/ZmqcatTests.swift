@@ -481,6 +481,19 @@ struct ZmqcatTests {
         #expect(output.contains { $0.contains(message) }, "\(output.prefix(3))")
     }
 
+    @Test("values that start with a dash are values: Z85 keys, prefixes, separators")
+    func dashValues() throws {
+        let key = "-" + String(repeating: "0", count: 39)  // a key in Z85, whose alphabet has '-'
+        let (status, output) = try Self.run(
+            ["req", "-c", try Self.endpoint(), "--curve-server-key", key, "--separator", "-", "-t", "300ms"],
+            input: "a-b\n", timeout: .seconds(10))
+        #expect(status == 3)
+        #expect(output.contains { $0.hasPrefix("zmqcat: no reply to request 1") })
+        let (subscriberStatus, _) = try Self.run(
+            ["sub", "-c", try Self.endpoint(), "-s", "-x", "-s", "--y", "-t", "100ms"], timeout: .seconds(10))
+        #expect(subscriberStatus == 3)
+    }
+
     @Test("a bind that libzmq refuses: exit 2, with libzmq's reason")
     func setUpFailures() throws {
         let endpoint = try Self.endpoint()

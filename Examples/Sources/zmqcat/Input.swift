@@ -34,8 +34,9 @@ struct InputRecords {
     /// Reads once: what is there, or waits for something or the end of input.
     mutating func fill() throws(InputError) {
         guard !ended else { return }
-        if start > 0 && start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+        // Drop the records taken, so that a long input does not pile up in memory.
+        if start > 0 {
+            buffer.removeSubrange(..<start)
             start = 0
         }
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -108,6 +109,7 @@ struct FrameDecoder {
     }
 
     private func decode(_ part: [UInt8], frame: Int, of count: Int) throws(InputError) -> [UInt8] {
+        if encoding == .text { return part }
         let text = String(decoding: part, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         let place = count > 1 ? "record \(recordNumber), frame \(frame)" : "record \(recordNumber)"
         switch encoding {

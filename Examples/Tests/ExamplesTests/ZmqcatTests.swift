@@ -30,7 +30,8 @@ struct ZmqcatTests {
 
     static let echoServer = """
         import sys, zmq
-        socket = zmq.Context().socket(getattr(zmq, sys.argv[1]))
+        context = zmq.Context()
+        socket = context.socket(getattr(zmq, sys.argv[1]))
         socket.rcvtimeo = 20000
         socket.bind(sys.argv[2])
         print("ready", flush=True)
@@ -41,6 +42,7 @@ struct ZmqcatTests {
                 socket.send_multipart([request[0], b"re: " + request[1]])
             else:
                 socket.send_multipart([b"re: " + request[0]] + request[1:])
+        context.destroy(linger=5000)   # waits until the last reply has gone out
         """
 
     @Test("req sends each line to a pyzmq REP and prints its reply")
@@ -64,7 +66,8 @@ struct ZmqcatTests {
             "pyzmq REQ",
             """
             import sys, zmq
-            socket = zmq.Context().socket(zmq.REQ)
+            context = zmq.Context()
+            socket = context.socket(zmq.REQ)
             socket.rcvtimeo = 20000
             socket.connect(sys.argv[1])
             socket.send(b"hello")
@@ -92,7 +95,8 @@ struct ZmqcatTests {
             "pyzmq PUB",
             """
             import sys, time, zmq
-            socket = zmq.Context().socket(zmq.PUB)
+            context = zmq.Context()
+            socket = context.socket(zmq.PUB)
             socket.bind(sys.argv[1])
             for number in range(2000):   # until zmqcat has its three, 20 s at most
                 socket.send(b"sports %d" % number)
@@ -116,14 +120,15 @@ struct ZmqcatTests {
             "pyzmq SUB",
             """
             import sys, zmq
-            socket = zmq.Context().socket(zmq.SUB)
+            context = zmq.Context()
+            socket = context.socket(zmq.SUB)
             socket.rcvtimeo = 20000
             socket.connect(sys.argv[1])
             socket.subscribe(b"weather")
             for _ in range(2):
                 print("got", socket.recv().decode(), flush=True)
             socket.unsubscribe(b"weather")   # zmqcat's second message
-            socket.linger = 1000
+            context.destroy(linger=5000)   # waits until the unsubscription has gone out
             """, [endpoint])
         // The subscription: the byte 1, then "weather".
         zmqcat.waitForLine(startingWith: "01" + "weather".utf8.map { String($0, radix: 16) }.joined())
@@ -138,7 +143,8 @@ struct ZmqcatTests {
 
     static let collector = """
         import sys, zmq
-        socket = zmq.Context().socket(zmq.PULL)
+        context = zmq.Context()
+        socket = context.socket(zmq.PULL)
         socket.rcvtimeo = 20000
         socket.bind(sys.argv[1])
         print("ready", flush=True)
@@ -176,11 +182,12 @@ struct ZmqcatTests {
             "pyzmq PUSH",
             """
             import sys, zmq
-            socket = zmq.Context().socket(zmq.PUSH)
+            context = zmq.Context()
+            socket = context.socket(zmq.PUSH)
             socket.connect(sys.argv[1])
             for text in [b"first", b"second", b"third"]:
                 socket.send(text)
-            socket.close(linger=5000)
+            context.destroy(linger=5000)   # waits until what was sent has gone out
             """, [endpoint])
         let (status, output) = zmqcat.waitForExit()
         #expect(status == 0)
@@ -200,14 +207,15 @@ struct ZmqcatTests {
             "pyzmq DEALER",
             """
             import sys, zmq
-            socket = zmq.Context().socket(zmq.DEALER)
+            context = zmq.Context()
+            socket = context.socket(zmq.DEALER)
             socket.rcvtimeo = 20000
             socket.routing_id = b"py-dealer"
             socket.connect(sys.argv[1])
             socket.send(b"hello")
             print("got", socket.recv().decode(), flush=True)
             socket.send(b"bye")
-            socket.close(linger=5000)
+            context.destroy(linger=5000)   # waits until what was sent has gone out
             """, [endpoint])
         zmqcat.waitForLine(startingWith: "py-dealer|hello")
         try zmqcat.write("py-dealer|welcome\n")
@@ -264,10 +272,11 @@ struct ZmqcatTests {
                 "pyzmq PUSH",
                 """
                 import sys, zmq
-                socket = zmq.Context().socket(zmq.PUSH)
+                context = zmq.Context()
+                socket = context.socket(zmq.PUSH)
                 socket.connect(sys.argv[1])
                 socket.send_multipart([b"\\x01\\x02", b"body"])
-                socket.close(linger=5000)
+                context.destroy(linger=5000)   # waits until what was sent has gone out
                 """, [endpoint])
             let (status, output) = zmqcat.waitForExit()
             #expect(status == 0)
@@ -289,7 +298,8 @@ struct ZmqcatTests {
             import sys, zmq, zmq.auth
             zmq.auth.create_certificates(sys.argv[2], "server")
             public, secret = zmq.auth.load_certificate(sys.argv[2] + "/server.key_secret")
-            socket = zmq.Context().socket(zmq.REP)
+            context = zmq.Context()
+            socket = context.socket(zmq.REP)
             socket.curve_server = True
             socket.curve_secretkey = secret
             socket.rcvtimeo = 20000
@@ -297,6 +307,7 @@ struct ZmqcatTests {
             print("key", public.decode(), flush=True)
             for _ in range(2):
                 socket.send(b"secret " + socket.recv())
+            context.destroy(linger=5000)   # waits until the last reply has gone out
             """, [endpoint, folder])
         let serverKey = String(try #require(server.waitForLine(startingWith: "key ")).dropFirst(4))
 
@@ -355,7 +366,8 @@ struct ZmqcatTests {
         let client = """
             import sys, zmq, zmq.auth
             public, secret = zmq.auth.load_certificate(sys.argv[3])
-            socket = zmq.Context().socket(zmq.REQ)
+            context = zmq.Context()
+            socket = context.socket(zmq.REQ)
             socket.curve_serverkey = sys.argv[2].encode()
             socket.curve_publickey = public
             socket.curve_secretkey = secret

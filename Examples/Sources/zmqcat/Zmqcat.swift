@@ -22,8 +22,8 @@ struct Zmqcat: ParsableCommand {
                             both at once: send records as they come and print
                             messages as they arrive, until --count or --timeout
 
-            Durations are a number and a unit: 500ms, 2s, 1.5s, 1m (a bare number is
-            seconds). Messages for people go to standard error, after "zmqcat: ".
+            Durations are a number and a unit: 500ms, 2s, 1.5s, 1m, 1h (a bare number
+            is seconds). Messages for people go to standard error, after "zmqcat: ".
 
             EXIT CODES
               0   done: all of stdin sent, --count messages received, or (without
@@ -288,14 +288,23 @@ enum Encoding: String, CaseIterable, ExpressibleByArgument {
     case text, hex, base64
 }
 
-/// A duration of the command line: a number and a unit (ms, s or m), or a bare number
-/// of seconds.
+/// A duration of the command line: a number and a unit (ms, s, m or h), or a bare
+/// number of seconds; at most what libzmq's options hold (2^31 - 1 milliseconds, about
+/// 24 days).
 func parseDuration(_ text: String) throws -> Duration {
-    let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+    let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
     let unit = units.first { text.hasSuffix($0.suffix) }
     let number = unit.map { String(text.dropLast($0.suffix.count)) } ?? text
-    guard let value = Double(number), value.isFinite, value >= 0, !number.hasPrefix("+") else {
+    // Digits, and a fraction if any: no sign, exponent, hexadecimal, inf or nan.
+    let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { ("0"..."9").contains($0) } }),
+        let value = Double(number)
+    else {
         throw ValidationError("'\(text)' is not a duration: write a number and a unit, such as 500ms, 2s or 1m.")
     }
-    return .milliseconds(Int64((value * (unit?.seconds ?? 1) * 1000).rounded(.up)))
+    let milliseconds = (value * (unit?.seconds ?? 1) * 1000).rounded(.up)
+    guard milliseconds <= Double(Int32.max) else {
+        throw ValidationError("'\(text)' is too long: a duration is at most 2147483s (about 24 days).")
+    }
+    return .milliseconds(Int64(milliseconds))
 }

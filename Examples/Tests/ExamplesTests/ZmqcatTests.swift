@@ -459,6 +459,8 @@ struct ZmqcatTests {
             ),
             (["pull", "-b", "tcp://127.0.0.1:5555", "-t", "soon"], "'soon' is not a duration"),
             (["pull", "-b", "tcp://127.0.0.1:5555", "-n", "0"], "--count must be at least 1"),
+            (["pull", "-b", "tcp://127.0.0.1:5555", "-t", "1e18"], "'1e18' is not a duration"),
+            (["pull", "-b", "tcp://127.0.0.1:5555", "--linger", "9999999s"], "'9999999s' is too long"),
             (["pull", "-b", "tcp://127.0.0.1:5555", "--hwm=-1"], "--hwm must be from 0"),
             (
                 ["pull", "-b", "tcp://127.0.0.1:5555", "--records", "words"],

@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build demo test examples user-programs sanitize docs bench bench-instructions check-instructions \
+.PHONY: all deps build demo test examples user-programs sanitize docs bench bench-chart bench-instructions check-instructions \
 	bench-syscalls check-boundary check-snippets clean
 
 all: build
@@ -58,6 +58,11 @@ docs: deps
 ## Swift against raw C, side by side, with medians and ratios (under ten minutes).
 bench: deps
 	@bash scripts/bench.sh
+
+## The chart of the latest `make bench` run, drawn from its JSON lines into
+## Docs/bench-chart.svg (BENCH_RAW=path/to/bench-<time>.jsonl for another run).
+bench-chart:
+	@python3 scripts/bench-chart.py $(BENCH_RAW)
 
 ## Instructions per message, Swift and C, counted with callgrind.
 bench-instructions:

@@ -75,6 +75,21 @@ struct CurveCertificateTests {
         #expect(try CurveCertificate(secretFile: path) == certificate)
     }
 
+    @Test("a secret certificate is not written through a symbolic link planted at its path")
+    func secretNotWrittenThroughSymlink() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = directory + "/elsewhere"
+        try write("untouched\n", to: target)
+        let path = directory + "/server_secret"
+        #expect(symlink(target, path) == 0)
+        let certificate = try CurveCertificate.generate()
+        let error = try failure { () throws(ZMQError) in try certificate.saveSecret(to: path) }
+        #expect(error.code == ELOOP)
+        #expect("\(error)".contains("symbolic link"), "\(error)")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "untouched\n")
+    }
+
     @Test("errors name the file and what is wrong with it")
     func errors() throws {
         let directory = try temporaryDirectory()

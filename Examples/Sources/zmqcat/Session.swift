@@ -171,9 +171,9 @@ struct Session {
         sent += 1
     }
 
+    /// The next message, or `nil` when `--timeout` passed first.
     private func receive(on socket: DynamicSocket) throws(ZMQError) -> [Message]? {
-        if let timeout = command.timeout { return try socket.receiveMultipart(timeout: timeout) }
-        return try socket.receiveMultipart()
+        try socket.receiveMultipart(timeout: command.timeout)
     }
 
     private mutating func write(_ message: [Message]) throws(OutputError) {

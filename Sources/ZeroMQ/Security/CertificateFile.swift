@@ -198,10 +198,18 @@ enum CertificateFile {
     private static func writeFile(_ path: String, _ contents: UnsafeRawBufferPointer, isSecret: Bool) throws(ZMQError) {
         let mode: mode_t = isSecret ? 0o600 : 0o644
         var descriptor: Int32
+        // A secret is never written through a symbolic link: one planted at the path
+        // would send the key wherever it points (O_NOFOLLOW fails with ELOOP instead).
+        let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (isSecret ? O_NOFOLLOW : 0)
         repeat {
-            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+            descriptor = open(path, flags, mode)
         } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { throw ZMQError(errno, operation: "open", target: path) }
+        guard descriptor >= 0 else {
+            let code = errno
+            throw ZMQError(
+                code, operation: "open", target: path,
+                reason: code == ELOOP ? "a secret certificate is not written through a symbolic link" : nil)
+        }
         defer { close(descriptor) }
         // An existing file keeps its mode through O_CREAT: narrow it before the secret
         // is in it.

@@ -448,6 +448,20 @@ struct ZmqcatTests {
 
     // MARK: Bad flags and failures
 
+    @Test("--help lists the exit codes and examples, and exits 0")
+    func help() throws {
+        let (status, output) = try Self.run(["--help"], timeout: .seconds(10))
+        #expect(status == 0)
+        for line in [
+            "EXIT CODES", "EXAMPLES", "  0   done: all of stdin sent, --count messages received, or (without",
+            "  3   timed out (--timeout): fewer than --count messages arrived",
+            "  64  bad command line: the message names the flag",
+            "    echo ping | zmqcat req -c tcp://localhost:5555 -t 5s",
+        ] {
+            #expect(output.contains(line), "\(line)")
+        }
+    }
+
     @Test(
         "bad flags: exit 64 and a message that names what is wrong",
         arguments: [

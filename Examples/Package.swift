@@ -43,6 +43,8 @@ let package = Package(
         example("task-ventilator"),
         example("task-worker"),
         example("task-sink"),
+        // Tool.
+        example("zmqcat", [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Runs the examples as separate processes and checks what they print.
         .testTarget(name: "ExamplesTests", dependencies: [zeroMQ]),
     ]

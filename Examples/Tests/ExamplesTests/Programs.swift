@@ -18,17 +18,34 @@ final class Program: @unchecked Sendable {
     /// Reads of the pipe under way: taken from the pipe, not yet in `lines`.
     private var reads = 0
     private let outputDescriptor: Int32
+    private let input = Pipe()
 
     /// Starts the example `name` (an executable of this package) with `arguments`.
-    init(_ name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    convenience init(_ name: String, _ arguments: [String] = []) throws {
+        try self.init(name: name, executable: Program.binaries.appendingPathComponent(name), arguments)
+    }
+
+    /// Starts a Python script with Debian's python3, which sees python3-zmq (a python3
+    /// earlier on the PATH may not); `name` is how failures call it.
+    static func python(_ name: String, _ script: String, _ arguments: [String] = []) throws -> Program {
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        return try Program(name: name, executable: URL(fileURLWithPath: python), ["-u", "-c", script] + arguments)
+    }
+
+    /// Starts `executable` with `arguments`; its standard input is a pipe (``write(_:)``,
+    /// ``closeInput()``).
+    init(name: String, executable: URL, _ arguments: [String]) throws {
+        // A write to a program that has ended must fail, not end the test process.
+        _ = Program.ignoreBrokenPipes
         self.name = name
         // Line-buffered output, as on a terminal: a program's stdout into a pipe is
         // otherwise flushed only when its buffer fills or it exits.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-        process.arguments = ["-oL", "-eL", Program.binaries.appendingPathComponent(name).path] + arguments
+        process.arguments = ["-oL", "-eL", executable.path] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        process.standardInput = input
         outputDescriptor = output.fileHandleForReading.fileDescriptor
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             guard let self else { return }
@@ -51,6 +68,23 @@ final class Program: @unchecked Sendable {
 
     deinit {
         if process.isRunning { process.terminate() }
+    }
+
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Writes `bytes` to the program's standard input.
+    func write(_ bytes: some Sequence<UInt8>) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data(bytes))
+    }
+
+    /// Writes `text` to the program's standard input.
+    func write(_ text: String) throws {
+        try write(Array(text.utf8))
+    }
+
+    /// Closes the program's standard input: it reads the end of input.
+    func closeInput() throws {
+        try input.fileHandleForWriting.close()
     }
 
     /// The folder of this package's executables: the one the test bundle is in.

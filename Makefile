@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Extra flags for swift build/test, such as -Xswiftc -warnings-as-errors (CI sets it).
 SWIFT_FLAGS ?=
 
-.PHONY: all deps build demo test examples user-programs sanitize docs bench bench-instructions check-instructions \
+.PHONY: all deps build demo test examples user-programs sanitize docs bench bench-chart bench-instructions check-instructions \
 	bench-syscalls check-boundary check-snippets clean
 
 all: build
@@ -43,14 +43,17 @@ examples: deps
 user-programs: deps
 	@bash scripts/user-programs.sh
 
-## The test suite under AddressSanitizer, then ThreadSanitizer (about two minutes),
+## The test suite under AddressSanitizer, then ThreadSanitizer (about three minutes),
 ## then the C-boundary program under valgrind's memcheck, which sees what ASan cannot:
 ## libzmq itself touching freed memory. A report from any of them fails the target.
+## ThreadSanitizer runs the tests one at a time: run together on 2 cores, tests that
+## block pool threads delayed the async ones' wake-ups by 40 s (a timing bound failed).
+## Serial, each gets the pool; the run took 85 s on a loaded machine.
 sanitize: deps
 	@bash scripts/ensure-deps.sh valgrind python3-zmq
 	@bash scripts/memcheck.sh
 	$(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-asan --sanitize=address --disable-xctest
-	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan.supp" $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan.supp" $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest --no-parallel
 
 ## Builds the DocC catalog, failing on any broken symbol link.
 docs: deps
@@ -59,6 +62,11 @@ docs: deps
 ## Swift against raw C, side by side, with medians and ratios (under ten minutes).
 bench: deps
 	@bash scripts/bench.sh
+
+## The chart of the latest `make bench` run, drawn from its JSON lines into
+## Docs/bench-chart.svg (BENCH_RAW=path/to/bench-<time>.jsonl for another run).
+bench-chart:
+	@python3 scripts/bench-chart.py $(BENCH_RAW)
 
 ## Instructions per message, Swift and C, counted with callgrind.
 bench-instructions:

@@ -29,6 +29,20 @@ let package = Package(
         // Request-reply.
         example("hello-server"),
         example("hello-client"),
+        example("lazy-pirate-server"),
+        example("lazy-pirate-client"),
+        example("rr-broker"),
+        example("rr-worker"),
+        example("rr-client"),
+        // Publish-subscribe.
+        example("weather-server"),
+        example("weather-client"),
+        example("forwarder"),
+        example("slow-joiner"),
+        // Pipeline.
+        example("task-ventilator"),
+        example("task-worker"),
+        example("task-sink"),
         // Scenarios.
         example("game-gateway"),
         example("game-server"),
@@ -38,6 +52,8 @@ let package = Package(
         example("curve-publisher"),
         example("async-server"),
         example("async-client"),
+        // Tool.
+        example("zmqcat", [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Runs the examples as separate processes and checks what they print.
         .testTarget(name: "ExamplesTests", dependencies: [zeroMQ]),
     ]

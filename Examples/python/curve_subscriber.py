@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """A CURVE subscriber, written with pyzmq, for the Swift curve-publisher example.
 
-    python3 Examples/python/curve_subscriber.py --server-key 'PUBLISHER KEY' \
+    python3 Examples/python/curve_subscriber.py --server-key='PUBLISHER KEY' \
         [--endpoint tcp://localhost:5556] [--certificate alice.key_secret] [--count 5] [--timeout 10]
 
 It subscribes to "weather", prints each update it receives, and exits 0 once it has
 COUNT of them, or 1 when TIMEOUT seconds pass first (a subscriber that the publisher
-refuses, or that has the wrong publisher key, receives nothing). Its key pair comes from
-a secret certificate (czmq's format) or, without one, is new. To make a certificate and
-admit it (curve-publisher's CLIENTS directory holds public certificates only):
+refuses, or that has the wrong publisher key, receives nothing). Write --server-key=KEY
+with '=': a Z85 key may start with '-', which would otherwise be taken for an option.
+Its key pair comes from a secret certificate (czmq's format) or, without one, is new.
+To make a certificate and admit it (curve-publisher's CLIENTS directory holds public
+certificates only):
 
     python3 -c "import zmq.auth; zmq.auth.create_certificates('.', 'alice')"
     mkdir -p clients && cp alice.key clients/     # alice.key_secret stays with alice

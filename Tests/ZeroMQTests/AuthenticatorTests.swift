@@ -37,11 +37,11 @@ private func makePlainClient<K>(_ socket: Socket<K>, _ username: String, _ passw
 /// the connect, and a monitor of the server's failed handshakes, attached before the
 /// bind so that it sees the first.
 private func requestReply(
-    _ context: Context, server configureServer: (RepSocket) throws -> Void,
+    _ context: Context, timeout: Timeout = .seconds(5), server configureServer: (RepSocket) throws -> Void,
     client configureClient: (ReqSocket) throws -> Void
 ) throws -> (server: RepSocket, client: ReqSocket, monitor: Monitor) {
-    let server = try RepSocket.bounded(context)
-    let client = try ReqSocket.bounded(context)
+    let server = try RepSocket.bounded(context, timeout: timeout)
+    let client = try ReqSocket.bounded(context, timeout: timeout)
     try configureServer(server)
     try configureClient(client)
     let monitor = try server.monitor(.handshakeFailed)
@@ -173,7 +173,11 @@ struct AuthenticatorTests {
             .write(toFile: directory + "/.hidden", atomically: false, encoding: .utf8)
 
         let policy = try ZAPCurvePolicy.certificates(inDirectory: directory)
-        #expect(policy == .keys([known.publicKey, other.publicKey]))
+        let expected = [
+            CurveCertificate(publicKey: known.publicKey, metadata: ["name": "client"]),
+            CurveCertificate(publicKey: other.publicKey),
+        ].sorted { $0.publicKey.z85 < $1.publicKey.z85 }
+        #expect(policy == .certificates(expected))
 
         let context = try makeContext()
         let serverPair = try CurveKeyPair.generate()
@@ -210,7 +214,9 @@ struct AuthenticatorTests {
         """.write(toFile: directory + "/client.key_secret", atomically: false, encoding: .utf8)
         try "curve\n    public-key = \"\(stray.publicKey.z85)\"\n    secret-key = \"\(stray.secretKey.z85)\"\n"
             .write(toFile: directory + "/client_secret", atomically: false, encoding: .utf8)
-        #expect(try ZAPCurvePolicy.certificates(inDirectory: directory) == .keys([client.publicKey]))
+        #expect(
+            try ZAPCurvePolicy.certificates(inDirectory: directory)
+                == .certificates([CurveCertificate(publicKey: client.publicKey)]))
     }
 
     // MARK: PLAIN and addresses
@@ -266,8 +272,8 @@ struct AuthenticatorTests {
 
     // MARK: The handler and domains
 
-    @Test("the handler decides what the policy leaves open, on the authenticator's thread")
-    func handler() throws {
+    @Test("the handler decides what the policy leaves open")
+    func handler() async throws {
         let context = try makeContext()
         let seen = Locked<[String]>([])
         let policy = ZAPPolicy(handler: { request in
@@ -281,92 +287,255 @@ struct AuthenticatorTests {
             }
         })
         let authenticator = try Authenticator.start(in: context, domains: ["vault": policy])
-        let (server, client, _) = try requestReply(
-            context,
-            server: {
-                try makePlainServer($0); try $0.setOption(.zapDomain, "vault")
-            },
-            client: { try makePlainClient($0, "ali", "open sesame") })
-        #expect(try exchange(server, client).userID == "handled ali")
-        #expect(seen.value == ["vault PLAIN 127.0.0.1 ali"])
+        // Blocking socket calls on a thread of their own: an async test must not block
+        // a thread of the cooperative pool.
+        try await onThread {
+            let (server, client, _) = try requestReply(
+                context,
+                server: {
+                    try makePlainServer($0); try $0.setOption(.zapDomain, "vault")
+                },
+                client: { try makePlainClient($0, "ali", "open sesame") })
+            #expect(try exchange(server, client).userID == "handled ali")
+            #expect(seen.value == ["vault PLAIN 127.0.0.1 ali"])
 
-        let (laterServer, laterClient, monitor) = try requestReply(
-            context,
-            server: {
-                try makePlainServer($0); try $0.setOption(.zapDomain, "vault")
-            },
-            client: { try makePlainClient($0, "ali", "later") })
-        #expect(try expectRefused(monitor, laterServer, laterClient) == .handshakeFailedAuthentication(status: 300))
+            let (laterServer, laterClient, monitor) = try requestReply(
+                context,
+                server: {
+                    try makePlainServer($0); try $0.setOption(.zapDomain, "vault")
+                },
+                client: { try makePlainClient($0, "ali", "later") })
+            #expect(try expectRefused(monitor, laterServer, laterClient) == .handshakeFailedAuthentication(status: 300))
 
-        // Another domain falls back to the default policy, which leaves PLAIN unconfigured.
-        let (otherServer, otherClient, otherMonitor) = try requestReply(
-            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "open sesame") })
-        #expect(
-            try expectRefused(otherMonitor, otherServer, otherClient) == .handshakeFailedAuthentication(status: 400))
+            // Another domain falls back to the default policy, which leaves PLAIN unconfigured.
+            let (otherServer, otherClient, otherMonitor) = try requestReply(
+                context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "open sesame") })
+            #expect(
+                try expectRefused(otherMonitor, otherServer, otherClient) == .handshakeFailedAuthentication(status: 400)
+            )
 
-        // A policy replaced at run time applies to the next handshake.
-        authenticator.setPolicy(ZAPPolicy(plainPasswords: ["ali": "open sesame"]))
-        let (replacedServer, replacedClient, _) = try requestReply(
-            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "open sesame") })
-        #expect(try exchange(replacedServer, replacedClient).userID == "ali")
-        authenticator.stop()
+            // A policy replaced at run time applies to the next handshake.
+            authenticator.setPolicy(ZAPPolicy(plainPasswords: ["ali": "open sesame"]))
+            let (replacedServer, replacedClient, _) = try requestReply(
+                context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "open sesame") })
+            #expect(try exchange(replacedServer, replacedClient).userID == "ali")
+        }
+        await authenticator.stop()
+    }
+
+    @Test("metadata in a handler's reply is on every message from the peer, with the User-Id")
+    func handlerMetadata() async throws {
+        let context = try makeContext()
+        let authenticator = try Authenticator.start(
+            in: context,
+            policy: ZAPPolicy(handler: { request in
+                .allow(userID: request.username ?? "", metadata: ["Hello": "World", "Role": "admin", "Empty": ""])
+            }))
+        try await onThread {
+            let (server, client, _) = try requestReply(
+                context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "ali", "x") })
+            for text in ["first", "second"] {
+                let request = try exchange(server, client, text)
+                #expect(request.userID == "ali")
+                #expect(request.metadata("Hello") == "World")
+                #expect(request.metadata("Role") == "admin")
+                #expect(request.metadata("Empty") == "")
+                #expect(request.metadata("Absent") == nil)
+            }
+        }
+        await authenticator.stop()
+    }
+
+    @Test("metadata that libzmq would refuse or ignore turns the reply into a 500")
+    func reservedMetadata() async throws {
+        let context = try makeContext()
+        let metadata = Locked<[String: String]>([:])
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(handler: { _ in .allow(userID: "u", metadata: metadata.value) }))
+        for bad in [
+            ["User-Id": "someone else"], ["socket-type": "PUB"], ["": "empty name"],
+            [String(repeating: "n", count: 256): "long name"],
+        ] {
+            metadata.value = bad
+            let kind = try await onThread {
+                let (server, client, monitor) = try requestReply(
+                    context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "u", "p") })
+                return try expectRefused(monitor, server, client)
+            }
+            #expect(kind == .handshakeFailedAuthentication(status: 500), "\(bad.keys)")
+        }
+        await authenticator.stop()
+    }
+
+    @Test("a certificate's metadata from a directory is on the messages of its client, as czmq's zauth does")
+    func certificateMetadata() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let client = try CurveCertificate.generate(metadata: ["name": "alice", "email": "alice@example.com"])
+        try client.save(to: directory + "/alice.key")
+        let context = try makeContext()
+        let serverPair = try CurveKeyPair.generate()
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(curve: try .certificates(inDirectory: directory)))
+        let keys = try #require(try CurveCertificate(secretFile: directory + "/alice.key_secret").keyPair)
+        try await onThread {
+            let (server, socket, _) = try requestReply(
+                context, server: { try makeCurveServer($0, serverPair) },
+                client: { try makeCurveClient($0, keys, server: serverPair.publicKey) })
+            let request = try exchange(server, socket)
+            #expect(request.userID == client.publicKey.z85)
+            #expect(request.metadata("name") == "alice")
+            #expect(request.metadata("email") == "alice@example.com")
+        }
+        await authenticator.stop()
+    }
+
+    // MARK: Async handlers
+
+    @Test("an async handler that awaits a password looked up elsewhere")
+    func asyncHandler() async throws {
+        let context = try makeContext()
+        let directory = PasswordDirectory()
+        let authenticator = try Authenticator.start(
+            in: context,
+            policy: ZAPPolicy(handler: { request in
+                guard let user = request.username, let password = await directory.password(of: user) else {
+                    return .deny("Unknown user")
+                }
+                return request.password == password ? .allow(userID: user) : .deny()
+            }))
+        // Started now, on a thread of its own, whatever the cooperative pool is busy with.
+        let exchanged = Background {
+            let (server, client, _) = try requestReply(
+                context, timeout: .seconds(60), server: { try makePlainServer($0) },
+                client: { try makePlainClient($0, "ali", "sesame") })
+            return try exchange(server, client).userID
+        }
+        // The handler is suspended in the lookup until the directory answers.
+        #expect(await eventually { directory.pendingLookups == ["ali"] })
+        directory.answer("ali", with: "sesame")
+        #expect(try await exchanged.value() == "ali")
+        await authenticator.stop()
+    }
+
+    @Test("two handshakes at once: the second is decided while the first decision is still awaited")
+    func asyncHandlerOutOfOrder() async throws {
+        let context = try makeContext()
+        let directory = PasswordDirectory()
+        let authenticator = try Authenticator.start(
+            in: context,
+            policy: ZAPPolicy(handler: { request in
+                guard let user = request.username else { return .deny() }
+                if user == "fast" { return .allow(userID: "fast") }
+                return await directory.password(of: user) == request.password ? .allow(userID: user) : .deny()
+            }))
+        let slow = Background {
+            let (server, client, _) = try requestReply(
+                context, timeout: .seconds(60), server: { try makePlainServer($0) },
+                client: { try makePlainClient($0, "slow", "pw") })
+            return try exchange(server, client).userID
+        }
+        #expect(await eventually { directory.pendingLookups == ["slow"] })
+        // The slow decision is still awaited; another handshake goes through meanwhile.
+        let fast = try await onThread {
+            let (server, client, _) = try requestReply(
+                context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "fast", "pw") })
+            return try exchange(server, client).userID
+        }
+        #expect(fast == "fast")
+        #expect(directory.pendingLookups == ["slow"])
+        directory.answer("slow", with: "pw")
+        #expect(try await slow.value() == "slow")
+        await authenticator.stop()
+    }
+
+    @Test("stop() does not wait for a handler that still awaits, and cancels it")
+    func stopCancelsHandlers() async throws {
+        let context = try makeContext()
+        let directory = PasswordDirectory()
+        let cancelled = Counter()
+        let authenticator = try Authenticator.start(
+            in: context,
+            policy: ZAPPolicy(handler: { request in
+                _ = await directory.password(of: request.username ?? "")
+                if Task.isCancelled { cancelled.increment() }
+                return .allow()
+            }))
+        let server = try RepSocket.bounded(context)
+        try makePlainServer(server)
+        let endpoint = try server.bind("tcp://127.0.0.1:*")
+        let client = try ReqSocket.bounded(context)
+        try makePlainClient(client, "u", "p")
+        try client.connect(endpoint)
+        #expect(await eventually { directory.pendingLookups == ["u"] })
+        let started = ContinuousClock.now
+        await authenticator.stop()
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(!authenticator.isRunning)
+        #expect(await eventually { cancelled.value == 1 })
+        // The answer of the cancelled handler goes nowhere; the server got nothing.
+        #expect(try server.tryReceive() == nil)
+        server.close()
+        client.close()
     }
 
     @Test("the policy's decisions, request by request")
-    func policyDecisions() throws {
+    func policyDecisions() async throws {
         let key = try CurveKeyPair.generate().publicKey
         let policy = ZAPPolicy(
             deniedAddresses: ["10.0.0.9"], plainPasswords: ["a": "b"], curve: .keys([key]),
             handler: { _ in .internalError("asked") })
-        func status(_ request: ZAPRequest) -> ZAPStatus { policy.response(to: request).status }
-        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .null)) == .ok)
-        #expect(status(ZAPRequest(address: "10.0.0.9", mechanism: .null)) == .authenticationFailure)
+        func status(_ request: ZAPRequest) async -> ZAPStatus { await policy.response(to: request).status }
+        #expect(await status(ZAPRequest(address: "10.0.0.1", mechanism: .null)) == .ok)
+        #expect(await status(ZAPRequest(address: "10.0.0.9", mechanism: .null)) == .authenticationFailure)
         let plain = ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [Array("a".utf8), Array("b".utf8)])
-        #expect(policy.response(to: plain) == .allow(userID: "a"))
-        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [[0x61]])) == .internalError)
-        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .curve, credentials: [key.bytes])) == .ok)
-        #expect(status(ZAPRequest(address: "10.0.0.1", mechanism: .curve, credentials: [[1, 2]])) == .internalError)
-        #expect(policy.response(to: ZAPRequest(address: "10.0.0.1", mechanism: .gssapi)).statusText == "asked")
-        #expect(ZAPPolicy().response(to: plain) == .deny("PLAIN is not configured"))
+        #expect(await policy.response(to: plain) == .allow(userID: "a"))
+        #expect(
+            await status(ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [[0x61]])) == .internalError)
+        #expect(await status(ZAPRequest(address: "10.0.0.1", mechanism: .curve, credentials: [key.bytes])) == .ok)
+        #expect(
+            await status(ZAPRequest(address: "10.0.0.1", mechanism: .curve, credentials: [[1, 2]])) == .internalError)
+        #expect(await policy.response(to: ZAPRequest(address: "10.0.0.1", mechanism: .gssapi)).statusText == "asked")
+        #expect(await ZAPPolicy().response(to: plain) == .deny("PLAIN is not configured"))
     }
 
     @Test("PLAIN passwords are compared as the bytes the client sent")
-    func plainPasswordComparison() {
+    func plainPasswordComparison() async {
         let long = String(repeating: "a", count: 256)
         let policy = ZAPPolicy(plainPasswords: [
             "u": "correct horse", "none": "", "long": long, "café": "caf\u{E9}", "odd": "\u{FFFD}",
         ])
-        func status(_ user: String, _ password: [UInt8]) -> ZAPStatus {
-            policy.response(
+        func status(_ user: String, _ password: [UInt8]) async -> ZAPStatus {
+            await policy.response(
                 to: ZAPRequest(address: "10.0.0.1", mechanism: .plain, credentials: [Array(user.utf8), password])
             ).status
         }
-        func status(_ user: String, _ password: String) -> ZAPStatus { status(user, Array(password.utf8)) }
-        #expect(status("u", "correct horse") == .ok)
+        func status(_ user: String, _ password: String) async -> ZAPStatus { await status(user, Array(password.utf8)) }
+        #expect(await status("u", "correct horse") == .ok)
         for wrong in [
             "Correct horse", "correct horsE", "correct hors", "correct horse!", "", "correct horsecorrect horse",
             "correct\0horse", "xxxxxxxxxxxxx",
         ] {
-            #expect(status("u", wrong) == .authenticationFailure, "\(wrong)")
+            #expect(await status("u", wrong) == .authenticationFailure, "\(wrong)")
         }
-        #expect(status("none", "") == .ok)
-        #expect(status("none", "a") == .authenticationFailure)
-        #expect(status("none", [0]) == .authenticationFailure)
-        #expect(status("long", long) == .ok)
+        #expect(await status("none", "") == .ok)
+        #expect(await status("none", "a") == .authenticationFailure)
+        #expect(await status("none", [0]) == .authenticationFailure)
+        #expect(await status("long", long) == .ok)
         // Lengths that differ by a multiple of 256, and by one.
-        #expect(status("long", "") == .authenticationFailure)
-        #expect(status("long", long + long) == .authenticationFailure)
-        #expect(status("long", String(long.dropLast())) == .authenticationFailure)
+        #expect(await status("long", "") == .authenticationFailure)
+        #expect(await status("long", long + long) == .authenticationFailure)
+        #expect(await status("long", String(long.dropLast())) == .authenticationFailure)
         // Bytes, not Unicode equivalence: "e" and a combining acute accent are not "é",
         // and bytes that are not UTF-8 are not U+FFFD, which decoding would make them.
-        #expect(status("café", "caf\u{E9}") == .ok)
-        #expect(status("café", "cafe\u{301}") == .authenticationFailure)
-        #expect(status("odd", [0xFF]) == .authenticationFailure)
-        #expect(status("odd", "\u{FFFD}") == .ok)
+        #expect(await status("café", "caf\u{E9}") == .ok)
+        #expect(await status("café", "cafe\u{301}") == .authenticationFailure)
+        #expect(await status("odd", [0xFF]) == .authenticationFailure)
+        #expect(await status("odd", "\u{FFFD}") == .ok)
         // An unknown user is refused the same way.
         let unknown = ZAPRequest(
             address: "10.0.0.1", mechanism: .plain, credentials: [Array("who".utf8), Array("correct horse".utf8)])
-        #expect(policy.response(to: unknown) == .deny("Invalid user name or password"))
+        #expect(await policy.response(to: unknown) == .deny("Invalid user name or password"))
     }
 
     // MARK: Lifecycle
@@ -517,4 +686,78 @@ struct AuthenticatorTests {
         #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "hello pyzmq")
         authenticator.stop()
     }
+}
+
+// MARK: - Helpers for handlers
+
+/// Runs `body` on a thread of its own and awaits it, bounded by `timeout`: blocking
+/// socket calls there do not hold a thread of the cooperative pool, which the other
+/// tests' tasks need.
+private func onThread<T: Sendable>(
+    timeout: Duration = .seconds(60), _ body: @escaping @Sendable () throws -> T
+) async throws -> T {
+    try await Background(body).value(timeout: timeout)
+}
+
+/// Blocking work started at once on a thread of its own, whose result is awaited later.
+private final class Background<T: Sendable>: Sendable {
+    private let result = Locked<Result<T, any Error>?>(nil)
+    private let thread: TestThread
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        let result = result
+        thread = TestThread { result.value = Result { try body() } }
+    }
+
+    /// The result, awaited for at most `timeout`.
+    func value(timeout: Duration = .seconds(60)) async throws -> T {
+        guard await thread.joined(timeout: timeout), let outcome = result.value else {
+            throw TestFailure("the blocking part did not finish within \(timeout)")
+        }
+        return try outcome.get()
+    }
+}
+
+/// A password directory elsewhere: each lookup suspends until the test answers it (or
+/// the looking task is cancelled, which answers `nil`).
+private final class PasswordDirectory: Sendable {
+    private let state = Locked<[String: [CheckedContinuation<String?, Never>]]>([:])
+    private let answered = Locked<[String: String]>([:])
+
+    /// The users whose lookups wait for an answer.
+    var pendingLookups: [String] {
+        state.withLock { $0.filter { !$0.value.isEmpty }.keys.sorted() }
+    }
+
+    func password(of user: String) async -> String? {
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if let password = answered.withLock({ $0[user] }) {
+                    continuation.resume(returning: password)
+                    return
+                }
+                state.withLock { $0[user, default: []].append(continuation) }
+                if Task.isCancelled { cancel(user) }
+            }
+        } onCancel: {
+            cancel(user)
+        }
+    }
+
+    /// Answers the lookups of `user`, now and later.
+    func answer(_ user: String, with password: String) {
+        answered.withLock { $0[user] = password }
+        for waiter in state.withLock({ $0.removeValue(forKey: user) ?? [] }) { waiter.resume(returning: password) }
+    }
+
+    private func cancel(_ user: String) {
+        for waiter in state.withLock({ $0.removeValue(forKey: user) ?? [] }) { waiter.resume(returning: nil) }
+    }
+}
+
+/// A new empty directory under /tmp.
+func temporaryDirectory() throws -> String {
+    var template = Array("/tmp/swift-zeromq-certs-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp: errno \(errno)") }
+    return String(cString: made)
 }

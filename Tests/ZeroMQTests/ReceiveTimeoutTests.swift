@@ -132,6 +132,21 @@ struct SyncReceiveTimeoutTests {
         #expect(sender.join(timeout: .seconds(10)))
     }
 
+    @Test("a nil timeout waits as receive() does: for a message, or the socket's receiveTimeout")
+    func nilTimeout() throws {
+        let context = try makeContext()
+        let (pull, push) = try pipeline(context)
+        try pull.setOption(.receiveTimeout, .milliseconds(100))
+        let limit: Duration? = nil
+        let (message, elapsed) = try timed { try pull.receive(timeout: limit) }
+        #expect(message == nil)
+        #expect(elapsed >= .milliseconds(100), "returned after \(elapsed)")
+        #expect(elapsed < .seconds(30), "returned after \(elapsed)")
+        try push.send("here")
+        try pull.setOption(.receiveTimeout, .infinite)
+        #expect(try pull.receiveString(timeout: limit) == "here")
+    }
+
     @Test("a receive with a timeout on a closed socket throws notSocket")
     func closed() throws {
         let context = try makeContext()
@@ -177,6 +192,21 @@ struct AsyncReceiveTimeoutTests {
         try await push.send("waiting")
         #expect(await eventually { (try? pull.events.contains(.readable)) == true })
         #expect(try await pull.receiveString(timeout: .milliseconds(-5)) == "waiting")
+    }
+
+    @Test("a nil timeout waits as receive() does: for a message, or the socket's receiveTimeout")
+    func nilTimeout() async throws {
+        let context = try makeContext()
+        let (pull, push) = try pipeline(context)
+        try pull.setOption(.receiveTimeout, .milliseconds(100))
+        let limit: Duration? = nil
+        let (message, elapsed) = try await timed { try await pull.receive(timeout: limit) }
+        #expect(message == nil)
+        #expect(elapsed >= .milliseconds(100), "returned after \(elapsed)")
+        #expect(elapsed < .seconds(30), "returned after \(elapsed)")
+        try await push.send("here")
+        try pull.setOption(.receiveTimeout, .infinite)
+        #expect(try await pull.receiveString(timeout: limit) == "here")
     }
 
     @Test("messages that arrive before the deadline are returned, in every form")

@@ -102,6 +102,28 @@ struct SecretMemoryTests {
         try expectNoZ85Text(of: pairs, "after publicKey(), setOption, option and printing")
     }
 
+    @Test(
+        "saving and loading secret certificates makes no Z85 text of them",
+        .enabled(if: !underSanitizer))
+    func certificateFilesLeaveNoText() throws {
+        let directory = try temporaryDirectory()
+        let pairs = try (0..<10).map { _ in try CurveKeyPair.generate() }
+        var names: [String] = []
+        for (index, pair) in pairs.enumerated() {
+            let certificate = CurveCertificate(keyPair: pair, metadata: ["index": "\(index)"])
+            try certificate.save(to: directory + "/\(index).key")
+            names += ["\(index).key", "\(index).key_secret"]
+            let loaded = try CurveCertificate(secretFile: directory + "/\(index).key_secret")
+            #expect(loaded.keyPair == pair)
+            #expect(try CurveCertificate(publicFile: directory + "/\(index).key_secret").secretKey == nil)
+            #expect("\(loaded)".contains("secretKey: redacted"))
+        }
+        #expect(try CurveCertificate.publicCertificates(inDirectory: directory).count == pairs.count)
+        try expectNoZ85Text(of: pairs, "after saving and loading certificates")
+        for name in names { unlink(directory + "/" + name) }
+        rmdir(directory)
+    }
+
     /// Expects no Z85 text of the pairs' secret keys in writable memory.
     private func expectNoZ85Text(of pairs: [CurveKeyPair], _ when: String) throws {
         let text = UnsafeMutableRawBufferPointer.allocate(byteCount: 40, alignment: 1)

@@ -51,7 +51,9 @@ private func authenticatorInHandler(
             entered.increment()
             // A slow handler (a lookup in a remote directory, say): it blocks the
             // authenticator's thread for `hold`.
-            Thread.sleep(forTimeInterval: Double(hold.components.seconds) + Double(hold.components.attoseconds) / 1e18)
+            // (The handler is async and runs on that thread as a task: usleep, not
+            // Thread.sleep, which async code may not call, is what blocks there.)
+            usleep(UInt32(hold.components.seconds * 1_000_000 + hold.components.attoseconds / 1_000_000_000_000))
             return .allow()
         }))
     let server = try RepSocket.bounded(context)

@@ -12,7 +12,7 @@
 // public key is. The key pair is new at each start; the public key is printed, for the
 // subscribers:
 //
-//   python3 Examples/python/curve_subscriber.py --server-key 'PUBLIC KEY'
+//   python3 Examples/python/curve_subscriber.py --server-key='PUBLIC KEY'
 import ZeroMQ
 
 let arguments = CommandLine.arguments.dropFirst()

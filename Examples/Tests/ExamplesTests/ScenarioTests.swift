@@ -175,23 +175,23 @@ struct ScenarioTests {
         #expect(client.waitForExit().output == ["request 1: World", "request 2: World", "request 3: World"])
 
         // Paused: a fourth request waits in the frontend's queue.
-        proxy.write(line: "pause")
+        try proxy.write("pause\n")
         waitForProxy(1, "paused")
         let late = try Program("hello-client", [frontend, "1"])
         #expect(try !answer(within: .milliseconds(500)), "a request went through the paused proxy")
-        proxy.write(line: "statistics")
+        try proxy.write("statistics\n")
         waitForProxy(1, "frontend:")
         #expect(proxy.output.last { $0.hasPrefix("frontend:") }?.hasPrefix("frontend: in 3 ") == true)
 
         // Resumed: it goes through.
-        proxy.write(line: "resume")
+        try proxy.write("resume\n")
         waitForProxy(1, "resumed")
         #expect(try answer(within: .seconds(10)))
         #expect(late.waitForExit().output == ["request 1: World"])
 
         // The statistics when it stops: four requests in at the frontend and out at the
         // backend, four replies the other way, each side's bytes the other's.
-        proxy.write(line: "stop")
+        try proxy.write("stop\n")
         let (status, output) = proxy.waitForExit()
         #expect(status == 0)
         #expect(output.last == "stopped")
@@ -254,9 +254,9 @@ struct ScenarioTests {
         for directory in [keys, clients] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let maker = try Python.program(
+        let maker = try Program.python(
             "certificates",
-            ["-c", "import zmq.auth; [zmq.auth.create_certificates('\(keys)', name) for name in ('alice', 'mallory')]"])
+            "import zmq.auth; [zmq.auth.create_certificates('\(keys)', name) for name in ('alice', 'mallory')]")
         let made = maker.waitForExit()
         try #require(made.status == 0, "pyzmq is needed (apt-get install python3-zmq): \(made.output)")
         try FileManager.default.copyItem(atPath: "\(keys)/alice.key", toPath: "\(clients)/alice.key")
@@ -270,7 +270,7 @@ struct ScenarioTests {
             try Python.program(
                 name,
                 [
-                    Python.script("curve_subscriber.py"), "--server-key", serverKey, "--endpoint", endpoint,
+                    Python.script("curve_subscriber.py"), "--server-key=\(serverKey)", "--endpoint", endpoint,
                     "--certificate", "\(keys)/\(name).key_secret", "--count", "\(count)", "--timeout", "\(timeout)",
                 ])
         }
@@ -368,20 +368,16 @@ struct TCPError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Debian's python3, which sees python3-zmq (a python3 earlier on the PATH, such as
-/// pyenv's, may not), and the Python examples.
+/// The Python examples, run with Debian's python3 (which sees python3-zmq).
 enum Python {
     static func program(_ name: String, _ arguments: [String]) throws -> Program {
-        let python =
-            FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
-            ? ["/usr/bin/python3"] : ["/usr/bin/env", "python3"]
-        return try Program(name: name, command: python + ["-u"] + arguments)
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        return try Program(name: name, executable: URL(fileURLWithPath: python), ["-u"] + arguments)
     }
 
     /// The path of `Examples/python/NAME`.
     static func script(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("python").appendingPathComponent(name).path
+            .deletingLastPathComponent().appendingPathComponent("python").appendingPathComponent(name).path
     }
 }

@@ -324,11 +324,12 @@ extension Socket where Kind: ReceivingSocketType {
     /// ```
     ///
     /// - Parameter timeout: How long to wait; zero or negative takes a frame only if
-    ///   one is waiting. The socket's ``SocketOption/receiveTimeout`` plays no part.
+    ///   one is waiting. `nil` waits as ``receive()-910iq`` does: until a frame arrives,
+    ///   or for the socket's ``SocketOption/receiveTimeout`` when one is set.
     /// - Returns: The frame, or `nil` when none arrived within `timeout`.
     /// - Throws: See the extension's overview.
     @inlinable
-    public nonisolated(nonsending) func receive(timeout: Duration) async throws -> sending Message? {
+    public nonisolated(nonsending) func receive(timeout: Duration?) async throws -> sending Message? {
         asyncBudget &-= 1
         if asyncBudget > 0 {
             nonisolated(unsafe) let ready = try tryReceive()
@@ -358,7 +359,7 @@ extension Socket where Kind: ReceivingSocketType {
     /// - Returns: `false`, with `message` unchanged, when no frame arrived within
     ///   `timeout`.
     @inlinable
-    public nonisolated(nonsending) func receive(into message: inout Message, timeout: Duration) async throws -> Bool {
+    public nonisolated(nonsending) func receive(into message: inout Message, timeout: Duration?) async throws -> Bool {
         asyncBudget &-= 1
         if asyncBudget > 0, try tryReceive(into: &message) { return true }
         return try await waitInQueue(.receive, timeout: timeout, "receive") { () throws(ZMQError) -> Bool? in
@@ -381,7 +382,7 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// - Returns: The bytes, or `nil` when no frame arrived within `timeout`.
     @inlinable
-    public nonisolated(nonsending) func receiveBytes(timeout: Duration) async throws -> [UInt8]? {
+    public nonisolated(nonsending) func receiveBytes(timeout: Duration?) async throws -> [UInt8]? {
         asyncBudget &-= 1
         if asyncBudget > 0, let bytes = try tryReceiveBytes() { return bytes }
         return try await waitInQueue(.receive, timeout: timeout, "receive") { () throws(ZMQError) in
@@ -405,7 +406,7 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// - Returns: The string, or `nil` when no frame arrived within `timeout`.
     @inlinable
-    public nonisolated(nonsending) func receiveString(timeout: Duration) async throws -> String? {
+    public nonisolated(nonsending) func receiveString(timeout: Duration?) async throws -> String? {
         asyncBudget &-= 1
         if asyncBudget > 0, let string = try tryReceiveString() { return string }
         return try await waitInQueue(.receive, timeout: timeout, "receive") { () throws(ZMQError) in
@@ -429,7 +430,7 @@ extension Socket where Kind: ReceivingSocketType {
     /// without blocking a thread for the first.
     ///
     /// - Returns: The frames, or `nil` when no message arrived within `timeout`.
-    public nonisolated(nonsending) func receiveMultipart(timeout: Duration) async throws -> sending [Message]? {
+    public nonisolated(nonsending) func receiveMultipart(timeout: Duration?) async throws -> sending [Message]? {
         asyncBudget &-= 1
         if asyncBudget > 0, let parts = try tryReceiveMultipart() { return parts }
         // nonisolated(unsafe): as in `receive()`.

@@ -143,6 +143,25 @@ public struct CurveSecretKey: Sendable, Equatable, CustomStringConvertible, Cust
         }
     }
 
+    /// A secret key from its Z85 text as bytes where they are (in a file read into a
+    /// buffer that is wiped), copied only into a wiped buffer and then the key's storage.
+    ///
+    /// An error gives the length or the offset of a bad character, never the characters.
+    init(z85Bytes text: Slice<UnsafeRawBufferPointer>, operation: String) throws(ZMQError) {
+        guard text.count == curveKeyTextLength else {
+            throw ZMQError(
+                EINVAL, operation: operation, target: "\(text.count) characters",
+                reason: "a CURVE key in Z85 is \(curveKeyTextLength) characters")
+        }
+        storage = try withWipedCharacters(count: curveKeyTextLength + 1) { ascii throws(ZMQError) in
+            _ = try Z85.check(
+                scalars: text.lazy.map(Unicode.Scalar.init), operation: operation, showCharacters: false, into: ascii)
+            return try SecretKeyStorage.make { bytes throws(ZMQError) in
+                try z85Decode(UnsafeBufferPointer(ascii), characters: curveKeyTextLength, into: bytes)
+            }
+        }
+    }
+
     /// The secret key whose Z85 text libzmq wrote in `text` (40 characters and a NUL).
     init(libzmqText text: UnsafeBufferPointer<CChar>) throws(ZMQError) {
         storage = try SecretKeyStorage.make { bytes throws(ZMQError) in

@@ -155,14 +155,24 @@ extension Z85 {
         _ text: some StringProtocol, operation: String, showCharacters: Bool,
         into ascii: UnsafeMutableBufferPointer<CChar>
     ) throws(ZMQError) -> Int {
+        try check(scalars: text.unicodeScalars, operation: operation, showCharacters: showCharacters, into: ascii)
+    }
+
+    /// ``check(_:operation:showCharacters:into:)`` for text given as its scalars: those of
+    /// a `String`, or the bytes of a file, each byte a scalar (so that a byte outside
+    /// ASCII is outside the alphabet).
+    static func check(
+        scalars text: some Collection<Unicode.Scalar>, operation: String, showCharacters: Bool,
+        into ascii: UnsafeMutableBufferPointer<CChar>
+    ) throws(ZMQError) -> Int {
         var group: UInt64 = 0
         var length = 0
-        for scalar in text.unicodeScalars {
+        for scalar in text {
             let value = scalar.isASCII ? values[Int(scalar.value)] : 0xFF
             guard value != 0xFF else {
                 let character = showCharacters ? "the character \(quoted(scalar))" : "a character"
                 throw ZMQError(
-                    EINVAL, operation: operation, target: "\(text.unicodeScalars.count) characters",
+                    EINVAL, operation: operation, target: "\(text.count) characters",
                     reason: "\(character) at offset \(length) is not in the Z85 alphabet")
             }
             group = group * 85 + UInt64(value)
@@ -171,7 +181,7 @@ extension Z85 {
                     // The group's value is five characters of the text: not for a secret.
                     let meaning = showCharacters ? "\(group)" : "a value above 0xFFFFFFFF"
                     throw ZMQError(
-                        EINVAL, operation: operation, target: "\(text.unicodeScalars.count) characters",
+                        EINVAL, operation: operation, target: "\(text.count) characters",
                         reason: "the 5 characters at offset \(length - 4) stand for \(meaning), "
                             + "more than the 4 bytes of a Z85 group can hold")
                 }

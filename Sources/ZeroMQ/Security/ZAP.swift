@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The security mechanism a peer authenticates with, as a ZAP request names it.
 ///
 /// The ZAP request's mechanism frame (RFC 27/ZAP): `"NULL"`, `"PLAIN"`, `"CURVE"` or
@@ -97,10 +105,19 @@ public struct ZAPRequest: Sendable {
     }
 }
 
-/// A ZAP reply: a status, a text that says why, and the User-Id that libzmq attaches to
-/// every message from the peer (RFC 27/ZAP).
+/// A ZAP reply: a status, a text that says why, the User-Id, and metadata, which
+/// libzmq attaches to every message from the peer (RFC 27/ZAP).
 ///
-/// Receivers read the User-Id with ``Message/userID``.
+/// Receivers read the User-Id with ``Message/userID`` and each metadata property with
+/// ``Message/metadata(_:)``:
+///
+/// ```swift
+/// let policy = ZAPPolicy(handler: { request in
+///     .allow(userID: request.username ?? "", metadata: ["Role": "admin"])
+/// })
+/// // ... on the server socket, for each message from that peer:
+/// // message.metadata("Role") == "admin"
+/// ```
 public struct ZAPResponse: Sendable, Hashable {
     /// The status code.
     public var status: ZAPStatus
@@ -108,16 +125,26 @@ public struct ZAPResponse: Sendable, Hashable {
     public var statusText: String
     /// The User-Id, meaningful with ``ZAPStatus/ok`` only.
     public var userID: String
+    /// Properties that libzmq attaches, with the User-Id, to every message from the peer
+    /// (the reply's metadata frame, in ZMTP's metadata encoding), as czmq's `zauth` does
+    /// with a certificate's metadata. Meaningful with ``ZAPStatus/ok`` only.
+    ///
+    /// A name is 1 to 255 bytes of UTF-8. Names that libzmq fills in or checks itself
+    /// (`User-Id`, `Socket-Type`, `Identity`, `Routing-Id`, `Peer-Address`, in any
+    /// case) are refused: the authenticator then replies 500 instead, with a status text
+    /// that names the property. A value is read back as a C string, up to its first NUL.
+    public var metadata: [String: String]
 
-    public init(status: ZAPStatus, statusText: String, userID: String = "") {
+    public init(status: ZAPStatus, statusText: String, userID: String = "", metadata: [String: String] = [:]) {
         self.status = status
         self.statusText = statusText
         self.userID = userID
+        self.metadata = metadata
     }
 
-    /// Accepts the peer (200) as `userID`.
-    public static func allow(userID: String = "") -> ZAPResponse {
-        ZAPResponse(status: .ok, statusText: "OK", userID: userID)
+    /// Accepts the peer (200) as `userID`, with `metadata` on each of its messages.
+    public static func allow(userID: String = "", metadata: [String: String] = [:]) -> ZAPResponse {
+        ZAPResponse(status: .ok, statusText: "OK", userID: userID, metadata: metadata)
     }
 
     /// Refuses the peer (400).
@@ -136,6 +163,47 @@ public struct ZAPResponse: Sendable, Hashable {
     }
 }
 
+extension ZAPResponse {
+    /// The names libzmq sets or checks itself, lowercased: a ZAP reply must not carry them.
+    private static let reservedNames: Set<String> = [
+        "user-id", "socket-type", "identity", "routing-id", "peer-address",
+    ]
+
+    /// The reply's metadata frame: each property as a 1-byte name length, the name, a
+    /// 4-byte big-endian value length and the value (ZMTP 3.0's metadata encoding),
+    /// sorted by name.
+    ///
+    /// - Throws: ``ZMQError/invalidArgument`` naming the property whose name is empty,
+    ///   longer than 255 bytes or reserved.
+    func metadataFrame() throws(ZMQError) -> [UInt8] {
+        var frame: [UInt8] = []
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            let nameBytes = Array(name.utf8)
+            guard (1...255).contains(nameBytes.count) else {
+                throw ZMQError(
+                    EINVAL, operation: "ZAP reply", target: "metadata \"\(name)\"",
+                    reason: "a metadata name is 1 to 255 bytes, and it is \(nameBytes.count)")
+            }
+            guard !Self.reservedNames.contains(name.lowercased()) else {
+                throw ZMQError(
+                    EINVAL, operation: "ZAP reply", target: "metadata \"\(name)\"",
+                    reason: "libzmq sets \(name) itself" + (name.lowercased() == "user-id" ? "; use userID" : ""))
+            }
+            let valueBytes = Array(value.utf8)
+            guard valueBytes.count <= Int(UInt32.max) else {
+                throw ZMQError(
+                    EINVAL, operation: "ZAP reply", target: "metadata \"\(name)\"",
+                    reason: "a metadata value is at most 4 GiB")
+            }
+            frame.append(UInt8(nameBytes.count))
+            frame += nameBytes
+            withUnsafeBytes(of: UInt32(valueBytes.count).bigEndian) { frame += $0 }
+            frame += valueBytes
+        }
+        return frame
+    }
+}
+
 /// Which CURVE clients a ``ZAPPolicy`` accepts.
 public enum ZAPCurvePolicy: Sendable, Hashable {
     /// Every client that completes the CURVE handshake (it knows the server's public
@@ -143,23 +211,45 @@ public enum ZAPCurvePolicy: Sendable, Hashable {
     case anyKey
     /// The clients whose long-term public key is in the set.
     case keys(Set<CurvePublicKey>)
+    /// The clients whose long-term public key is one of these certificates'; the reply
+    /// carries the client's certificate's ``CurveCertificate/metadata``, which libzmq
+    /// attaches to each of its messages (``Message/metadata(_:)``), as czmq's `zauth`
+    /// does.
+    case certificates([CurveCertificate])
 
-    /// The clients whose public keys are in the certificates of `directory`, read now.
+    /// The clients whose public keys are in the certificates of `directory`, read now,
+    /// each with its metadata (see ``certificates(_:)``).
     ///
     /// A certificate is a file in czmq's format (ZPL, as `zcert_save_public` writes it and
-    /// pyzmq's `zmq.auth.create_certificates` too): a `curve` section with a
-    /// `public-key = "<40 characters of Z85>"` line. Every regular file whose name does not
-    /// start with a dot is read, except secret certificates, whose names end in `_secret`
-    /// (as czmq's `zcertstore` skips them); files without a `curve` section's public key
-    /// are skipped. A file is read into a buffer that is wiped afterwards, and only its
-    /// public key becomes a `String`. To pick up new certificates, read the directory
-    /// again and ``Authenticator/setPolicy(_:forDomain:)``.
+    /// pyzmq's `zmq.auth.create_certificates` too; see ``CurveCertificate``): a `curve`
+    /// section with a `public-key = "<40 characters of Z85>"` line. Every regular file
+    /// whose name does not start with a dot is read, except secret certificates, whose
+    /// names end in `_secret` (as czmq's `zcertstore` skips them); files without a
+    /// `curve` section's public key are skipped. A file is read into a buffer that is
+    /// wiped afterwards, and no secret key in it is decoded. To pick up new
+    /// certificates, read the directory again and
+    /// ``Authenticator/setPolicy(_:forDomain:)``.
     ///
     /// - Throws: the `opendir` or `open` error for a directory or file that cannot be
     ///   read; ``ZMQError/invalidArgument`` naming the file whose public key is not
-    ///   valid Z85 of 32 bytes.
+    ///   valid Z85 of 32 bytes, or whose metadata is not ZPL.
     public static func certificates(inDirectory directory: String) throws(ZMQError) -> ZAPCurvePolicy {
-        .keys(try CertificateStore.publicKeys(inDirectory: directory))
+        .certificates(try CurveCertificate.publicCertificates(inDirectory: directory))
+    }
+
+    /// The answer to a client that completed the CURVE handshake with `key`.
+    func response(to key: CurvePublicKey) -> ZAPResponse {
+        switch self {
+        case .anyKey:
+            return .allow(userID: key.z85)
+        case .keys(let keys):
+            return keys.contains(key) ? .allow(userID: key.z85) : .deny("Unknown public key")
+        case .certificates(let certificates):
+            guard let certificate = certificates.first(where: { $0.publicKey == key }) else {
+                return .deny("Unknown public key")
+            }
+            return .allow(userID: key.z85, metadata: certificate.metadata)
+        }
     }
 }
 
@@ -189,18 +279,30 @@ public struct ZAPPolicy: Sendable {
     public var plainPasswords: [String: String]?
     /// The CURVE clients accepted; `nil` leaves CURVE to ``handler``.
     public var curve: ZAPCurvePolicy?
-    /// The last resort, for the requests the policy does not decide.
+    /// The last resort, for the requests the policy does not decide: a decision that may
+    /// need I/O (a key looked up in a database or another service), so it is `async`. A
+    /// synchronous closure fits it too.
     ///
-    /// It runs on the authenticator's thread, one request at a time, while libzmq's
-    /// handshake with the peer waits for the answer: keep it short, and never wait in it
-    /// for something that the handshakes of the same context must do first. It must
-    /// return: ``Authenticator/stop()-5n2pa`` waits for it.
-    public var handler: (@Sendable (ZAPRequest) -> ZAPResponse)?
+    /// Each request it decides runs it in a task of its own, whose executor is the
+    /// authenticator's thread: it needs no thread of Swift's cooperative pool. While the
+    /// handler awaits, the thread answers other requests, and its reply goes out when it
+    /// comes: a slow lookup delays only the handshake that waits for it (libzmq matches
+    /// each reply to its handshake, whatever the order). What the handler does without
+    /// awaiting blocks the thread, and every other request, as a synchronous handler
+    /// does: await I/O, do not block on it. While it runs, the peer's handshake waits:
+    /// bound what it awaits with a timeout of your own, shorter than the server socket's
+    /// `.handshakeInterval` (`ZMQ_HANDSHAKE_IVL`, 30 seconds by default), after which
+    /// libzmq drops the connection anyway.
+    ///
+    /// ``Authenticator/stop()-5n2pa`` waits for a handler that runs on the thread (until
+    /// it returns or awaits); the tasks of handlers that await are cancelled, and their
+    /// answers dropped.
+    public var handler: (@Sendable (ZAPRequest) async -> ZAPResponse)?
 
     public init(
         allowedAddresses: Set<String> = [], deniedAddresses: Set<String> = [],
         plainPasswords: [String: String]? = nil, curve: ZAPCurvePolicy? = nil,
-        handler: (@Sendable (ZAPRequest) -> ZAPResponse)? = nil
+        handler: (@Sendable (ZAPRequest) async -> ZAPResponse)? = nil
     ) {
         self.allowedAddresses = allowedAddresses
         self.deniedAddresses = deniedAddresses
@@ -209,38 +311,53 @@ public struct ZAPPolicy: Sendable {
         self.handler = handler
     }
 
-    /// The answer to `request` under this policy.
-    public func response(to request: ZAPRequest) -> ZAPResponse {
+    /// The answer to `request` under this policy: the policy's own decision, or, for
+    /// what it leaves open, what ``handler`` answers.
+    public func response(to request: ZAPRequest) async -> ZAPResponse {
+        switch decision(for: request) {
+        case .decided(let response): response
+        case .handler(let handler): await handler(request)
+        }
+    }
+
+    /// What the policy decides by itself, or the handler that must decide.
+    enum Decision {
+        case decided(ZAPResponse)
+        case handler(@Sendable (ZAPRequest) async -> ZAPResponse)
+    }
+
+    /// The policy's decision for `request`, made at once.
+    func decision(for request: ZAPRequest) -> Decision {
         if !allowedAddresses.isEmpty {
-            guard allowedAddresses.contains(request.address) else { return .deny("Address not allowed") }
+            guard allowedAddresses.contains(request.address) else { return .decided(.deny("Address not allowed")) }
         } else if deniedAddresses.contains(request.address) {
-            return .deny("Address denied")
+            return .decided(.deny("Address denied"))
         }
         switch request.mechanism {
         case .null:
-            return .allow()
+            return .decided(.allow())
         case .plain:
             guard let plainPasswords else { break }
-            guard let username = request.username else { return .internalError("Malformed PLAIN credentials") }
+            guard let username = request.username else {
+                return .decided(.internalError("Malformed PLAIN credentials"))
+            }
             // An unknown user is compared with an empty password, so that it takes as long.
             let expected = plainPasswords[username]
             guard plainPassword(request.credentials[1], matches: expected ?? ""), expected != nil else {
-                return .deny("Invalid user name or password")
+                return .decided(.deny("Invalid user name or password"))
             }
-            return .allow(userID: username)
+            return .decided(.allow(userID: username))
         case .curve:
             guard let curve else { break }
-            guard let key = request.curvePublicKey else { return .internalError("Malformed CURVE credentials") }
-            switch curve {
-            case .anyKey:
-                return .allow(userID: key.z85)
-            case .keys(let keys):
-                return keys.contains(key) ? .allow(userID: key.z85) : .deny("Unknown public key")
+            guard let key = request.curvePublicKey else {
+                return .decided(.internalError("Malformed CURVE credentials"))
             }
+            return .decided(curve.response(to: key))
         default:
             break
         }
-        return handler?(request) ?? .deny("\(request.mechanism) is not configured")
+        guard let handler else { return .decided(.deny("\(request.mechanism) is not configured")) }
+        return .handler(handler)
     }
 }
 

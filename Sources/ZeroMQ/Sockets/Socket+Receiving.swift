@@ -223,8 +223,10 @@ extension Socket where Kind: ReceivingSocketType {
     /// // here a second passed without a message
     /// ```
     ///
-    /// The socket's ``SocketOption/receiveTimeout`` plays no part. A zero or negative
-    /// `timeout` takes a frame only if one is waiting, as ``tryReceive()`` does.
+    /// A zero or negative `timeout` takes a frame only if one is waiting, as
+    /// ``tryReceive()`` does. `nil` waits as ``receive()-6xbli`` does: until a frame
+    /// arrives, or for the socket's ``SocketOption/receiveTimeout`` when one is set, so
+    /// that a limit computed as optional needs no second branch.
     ///
     /// - Returns: The frame, or `nil` when none arrived within `timeout`.
     /// - Throws: As ``receive()-6xbli``, except that a timeout is not an error.
@@ -236,8 +238,8 @@ extension Socket where Kind: ReceivingSocketType {
         message:
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
-    public func receive(timeout: Duration) throws(ZMQError) -> sending Message? {
-        let deadline = ReceiveDeadline(timeout)
+    public func receive(timeout: Duration?) throws(ZMQError) -> sending Message? {
+        let deadline = try receiveDeadline(timeout)
         repeat {
             if let message = try tryReceive() { return message }
         } while try waitReadable(until: deadline)
@@ -254,8 +256,8 @@ extension Socket where Kind: ReceivingSocketType {
         message:
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
-    public func receive(into message: inout Message, timeout: Duration) throws(ZMQError) -> Bool {
-        let deadline = ReceiveDeadline(timeout)
+    public func receive(into message: inout Message, timeout: Duration?) throws(ZMQError) -> Bool {
+        let deadline = try receiveDeadline(timeout)
         repeat {
             if try tryReceive(into: &message) { return true }
         } while try waitReadable(until: deadline)
@@ -270,8 +272,8 @@ extension Socket where Kind: ReceivingSocketType {
         message:
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
-    public func receiveBytes(timeout: Duration) throws(ZMQError) -> [UInt8]? {
-        let deadline = ReceiveDeadline(timeout)
+    public func receiveBytes(timeout: Duration?) throws(ZMQError) -> [UInt8]? {
+        let deadline = try receiveDeadline(timeout)
         repeat {
             if let bytes = try tryReceiveBytes() { return bytes }
         } while try waitReadable(until: deadline)
@@ -286,8 +288,8 @@ extension Socket where Kind: ReceivingSocketType {
         message:
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
-    public func receiveString(timeout: Duration) throws(ZMQError) -> String? {
-        let deadline = ReceiveDeadline(timeout)
+    public func receiveString(timeout: Duration?) throws(ZMQError) -> String? {
+        let deadline = try receiveDeadline(timeout)
         repeat {
             if let string = try tryReceiveString() { return string }
         } while try waitReadable(until: deadline)
@@ -303,12 +305,19 @@ extension Socket where Kind: ReceivingSocketType {
         message:
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
-    public func receiveMultipart(timeout: Duration) throws(ZMQError) -> sending [Message]? {
-        let deadline = ReceiveDeadline(timeout)
+    public func receiveMultipart(timeout: Duration?) throws(ZMQError) -> sending [Message]? {
+        let deadline = try receiveDeadline(timeout)
         repeat {
             if let parts = try tryReceiveMultipart() { return parts }
         } while try waitReadable(until: deadline)
         return nil
+    }
+
+    /// When a receive with `timeout` gives up; `nil` takes the socket's own
+    /// ``SocketOption/receiveTimeout``, as ``receive()-6xbli`` does (infinite unless set).
+    private func receiveDeadline(_ timeout: Duration?) throws(ZMQError) -> ReceiveDeadline {
+        if let timeout { return ReceiveDeadline(timeout) }
+        return ReceiveDeadline(try option(.receiveTimeout).duration)
     }
 
     /// Waits until the socket has a frame to receive or `deadline` passes.
@@ -317,11 +326,16 @@ extension Socket where Kind: ReceivingSocketType {
     ///   when the deadline has passed.
     private func waitReadable(until deadline: ReceiveDeadline) throws(ZMQError) -> Bool {
         while true {
-            let remaining = ContinuousClock.now.duration(to: deadline.instant)
-            guard remaining > .zero else { return false }
-            // Timeout(_:) rounds up to whole milliseconds, so the poll does not end a
-            // fraction of a millisecond early and loop without waiting.
-            switch try pollAlone(Int16(ZMQ_POLLIN), milliseconds: Timeout(remaining).milliseconds) {
+            // -1: no deadline, poll until the socket is readable.
+            var milliseconds: Int32 = -1
+            if let instant = deadline.instant {
+                let remaining = ContinuousClock.now.duration(to: instant)
+                guard remaining > .zero else { return false }
+                // Timeout(_:) rounds up to whole milliseconds, so the poll does not end a
+                // fraction of a millisecond early and loop without waiting.
+                milliseconds = Timeout(remaining).milliseconds
+            }
+            switch try pollAlone(Int16(ZMQ_POLLIN), milliseconds: milliseconds) {
             case .success(true): return true
             case .success(false): continue
             case .failure(let error) where error.code == EINTR: continue
@@ -341,11 +355,11 @@ extension Socket where Kind: ReceivingSocketType {
 }
 
 /// When a receive with a timeout gives up: `timeout` from now, where a negative
-/// `timeout` counts as zero (it never means "forever").
+/// `timeout` counts as zero (it never means "forever"), or never for a `nil` timeout.
 private struct ReceiveDeadline {
-    let instant: ContinuousClock.Instant
+    let instant: ContinuousClock.Instant?
 
-    init(_ timeout: Duration) {
-        instant = ContinuousClock.now.advanced(by: max(timeout, .zero))
+    init(_ timeout: Duration?) {
+        instant = timeout.map { ContinuousClock.now.advanced(by: max($0, .zero)) }
     }
 }

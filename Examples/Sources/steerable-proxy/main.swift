@@ -4,9 +4,10 @@
 //
 //   cd Examples && swift run steerable-proxy [FRONTEND] [BACKEND]
 //
-// Binds FRONTEND (default tcp://*:5559), where REQ clients connect (such as
-// `swift run hello-client tcp://localhost:5559`), and BACKEND (default tcp://*:5560),
-// where REP workers connect. Then reads commands, one per line:
+// Binds FRONTEND (default tcp://*:5559), where REQ clients connect, and BACKEND
+// (default tcp://*:5560), where REP workers connect: it stands in for rr-broker, so
+// `swift run rr-worker` and `swift run rr-client` talk through it as they are. Then
+// reads commands, one per line:
 //
 //   pause        stop forwarding: messages wait in the sockets' queues
 //   resume       forward again, the waiting messages first

@@ -3,11 +3,13 @@
 
     python3 Examples/python/curve_subscriber.py --server-key='PUBLISHER KEY' \
         [--endpoint tcp://localhost:5556] [--certificate alice.key_secret] [--count 5] [--timeout 10]
+    python3 Examples/python/curve_subscriber.py --server-certificate publisher.key ...
 
 It subscribes to "weather", prints each update it receives, and exits 0 once it has
 COUNT of them, or 1 when TIMEOUT seconds pass first (a subscriber that the publisher
-refuses, or that has the wrong publisher key, receives nothing). Write --server-key=KEY
-with '=': a Z85 key may start with '-', which would otherwise be taken for an option.
+refuses, or that has the wrong publisher key, receives nothing). The publisher's key is
+given as Z85 text (write --server-key=KEY with '=': a Z85 key may start with '-', which
+would otherwise be taken for an option), or in the publisher's public certificate.
 Its key pair comes from a secret certificate (czmq's format) or, without one, is new.
 To make a certificate and admit it (curve-publisher's CLIENTS directory holds public
 certificates only):
@@ -27,12 +29,18 @@ import zmq.auth
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server-key", required=True, help="the publisher's public key, Z85")
+    server = parser.add_mutually_exclusive_group(required=True)
+    server.add_argument("--server-key", help="the publisher's public key, Z85")
+    server.add_argument("--server-certificate", help="the publisher's public certificate file")
     parser.add_argument("--endpoint", default="tcp://localhost:5556")
     parser.add_argument("--certificate", help="this subscriber's secret certificate file")
     parser.add_argument("--count", type=int, default=5, help="updates to receive")
     parser.add_argument("--timeout", type=float, default=10, help="seconds to wait for them")
     options = parser.parse_args()
+    if options.server_certificate:
+        server_key, _ = zmq.auth.load_certificate(options.server_certificate)
+    else:
+        server_key = options.server_key.encode()
 
     if options.certificate:
         public, secret = zmq.auth.load_certificate(options.certificate)
@@ -45,7 +53,7 @@ def main():
     context = zmq.Context()
     subscriber = context.socket(zmq.SUB)
     subscriber.linger = 0
-    subscriber.curve_serverkey = options.server_key.encode()
+    subscriber.curve_serverkey = server_key
     subscriber.curve_publickey = public
     subscriber.curve_secretkey = secret
     subscriber.setsockopt(zmq.SUBSCRIBE, b"weather")

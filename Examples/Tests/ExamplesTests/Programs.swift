@@ -71,6 +71,15 @@ final class Program: @unchecked Sendable {
             self.lock.broadcast()
             self.lock.unlock()
         }
+        // A program starts with the signal mask of the thread that starts it, and the
+        // test's threads (Dispatch's) block most signals, SIGTERM among them: without
+        // this, `terminate()` and `kill(SIGTERM)` did nothing, and every program a test
+        // left running outlived the tests.
+        var unblocked = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
     }
 

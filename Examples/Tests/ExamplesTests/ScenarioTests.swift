@@ -262,21 +262,25 @@ struct ScenarioTests {
         try FileManager.default.copyItem(atPath: "\(keys)/alice.key", toPath: "\(clients)/alice.key")
 
         let endpoint = "tcp://127.0.0.1:\(try freePort())"
-        let publisher = try Program("curve-publisher", [endpoint, clients, "1000"])
+        // The publisher makes its certificate, and gives alice its public one.
+        let publisherCertificate = folder.appendingPathComponent("publisher.key").path
+        let publisher = try Program("curve-publisher", [endpoint, clients, publisherCertificate, "1000"])
         let keyLine = try #require(publisher.waitForLine(startingWith: "publisher key: "))
         let publisherKey = String(keyLine.dropFirst("publisher key: ".count))
         publisher.waitForLine(startingWith: "bound")
-        func subscriber(_ name: String, serverKey: String, count: Int, timeout: Int) throws -> Program {
+        #expect(publisher.output.contains { $0.hasPrefix("saved a new certificate: \(publisherCertificate) ") })
+        func subscriber(_ name: String, server: String, count: Int, timeout: Int) throws -> Program {
             try Python.program(
                 name,
                 [
-                    Python.script("curve_subscriber.py"), "--server-key=\(serverKey)", "--endpoint", endpoint,
+                    Python.script("curve_subscriber.py"), server, "--endpoint", endpoint,
                     "--certificate", "\(keys)/\(name).key_secret", "--count", "\(count)", "--timeout", "\(timeout)",
                 ])
         }
 
         // alice is admitted, and receives updates.
-        let alice = try subscriber("alice", serverKey: publisherKey, count: 3, timeout: 30)
+        let alice = try subscriber(
+            "alice", server: "--server-certificate=\(publisherCertificate)", count: 3, timeout: 30)
         let (aliceStatus, aliceOutput) = alice.waitForExit(timeout: .seconds(40))
         #expect(aliceStatus == 0, "\(aliceOutput)")
         #expect(aliceOutput.filter { $0.hasPrefix("received: weather update ") }.count == 3)
@@ -284,8 +288,8 @@ struct ScenarioTests {
 
         // mallory knows the publisher's key but is not in its directory: the authenticator
         // refuses it. A subscriber with a wrong publisher key fails the handshake itself.
-        let mallory = try subscriber("mallory", serverKey: publisherKey, count: 1, timeout: 2)
-        let wrongKey = try subscriber("alice", serverKey: try Self.anotherKey(), count: 1, timeout: 2)
+        let mallory = try subscriber("mallory", server: "--server-key=\(publisherKey)", count: 1, timeout: 2)
+        let wrongKey = try subscriber("alice", server: "--server-key=\(try Self.anotherKey())", count: 1, timeout: 2)
         publisher.waitForLine(startingWith: "subscriber refused: handshake failed (ZAP status 400)")
         publisher.waitForLine {
             $0.hasPrefix("subscriber refused: handshake failed (ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)")
@@ -295,6 +299,12 @@ struct ScenarioTests {
             #expect(status == 1)
             #expect(output.last == "received 0 updates")
         }
+
+        // Started again, the publisher keeps its key.
+        publisher.kill(SIGTERM)
+        publisher.waitForExit()
+        let again = try Program("curve-publisher", [endpoint, clients, publisherCertificate, "1"])
+        #expect(again.waitForExit().output.first == "publisher key: \(publisherKey)")
     }
 
     /// A valid public key that is not the publisher's.

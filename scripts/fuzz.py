@@ -552,7 +552,8 @@ def campaign(bin_dir, flags, label, inputs, seed, batch):
             return figures.get(key, 0) - base.get(key, 0)
         rejected = delta("handshakeFailedProtocol"), delta("handshakeFailedAuthentication"), \
             delta("handshakeFailedNoDetail")
-        rejected_total += sum(rejected)
+        if name != "stream":  # a STREAM has no handshake: it reports each disconnection as one failed
+            rejected_total += sum(rejected)
         counts = tried[name]
         print("| %s | %d | %d / %d / %d / %d | %d | %d (%d / %d / %d) | %d | %d |" % (
             name, sum(counts.values()), counts["mutated"], counts["generated"], counts["random"], counts["seed"],
@@ -578,7 +579,7 @@ def campaign(bin_dir, flags, label, inputs, seed, batch):
                  % (name, client.unanswered, client.retried))
         if served_after[name] < 20:
             fail("%s: only %d legitimate requests answered after the fuzzing" % (name, served_after[name]))
-    print("Rejected handshakes in all: %d. Target exit status: %s. Unauthenticated messages reaching the "
+    print("Rejected handshakes in all (STREAM aside): %d. Target exit status: %s. Unauthenticated messages reaching the "
           "CURVE and PLAIN applications: %d." % (rejected_total, status,
                                                  sum(final.get(n, {}).get("bypassed", 0) for n in SECURED)))
 

@@ -14,6 +14,9 @@
 // xpub, stream (count), pull-zap (a NULL PULL with a ZAP domain, so that libzmq refuses
 // ZMTP 1.0 and 2.0 peers), curve (a ROUTER CURVE server whose authenticator accepts one
 // client key) and plain (a ROUTER PLAIN server with one user).
+//
+// With FUZZ_TARGET_LOG set, it writes each message its application receives (the size
+// and first bytes of each frame) to stderr, to find out what an input did.
 import ZeroMQ
 
 #if canImport(Glibc)

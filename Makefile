@@ -96,3 +96,12 @@ bench-syscalls:
 
 clean:
 	rm -rf .build
+
+## Fuzzes every kind of bound tcp socket with random and mutated ZMTP greetings,
+## NULL/PLAIN/CURVE handshakes and frames (150000 inputs) while legitimate clients are
+## served, then measures what libzmq does with ZMTP 1.0 peers and huge frame headers
+## (about two minutes; FUZZ_SEED=S replays a run). Docs/Reliability.md has its figures.
+.PHONY: fuzz
+fuzz: deps
+	@bash scripts/ensure-deps.sh python3-zmq
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/fuzz.sh

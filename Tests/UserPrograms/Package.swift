@@ -38,5 +38,8 @@ let package = Package(
         .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.
         .executableTarget(name: "exit-receiver", dependencies: [zeroMQ]),
+        // Bad input and fuzzing (`make fuzz`): bound sockets of every kind, a CURVE and a
+        // PLAIN server behind an authenticator, for scripts/fuzz.py to throw bytes at.
+        .executableTarget(name: "fuzz-target", dependencies: [zeroMQ]),
     ]
 )

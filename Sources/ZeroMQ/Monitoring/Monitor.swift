@@ -89,7 +89,13 @@ public final class Monitor {
             return count
         }
         let endpoint = "inproc://swift-zeromq.monitor.\(number)"
-        let pair = try PairSocket(context)
+        let pair: PairSocket
+        do {
+            pair = try PairSocket(context)
+        } catch {
+            // Named for what was asked, not for the monitor's own socket.
+            throw ZMQError(error.code, operation: "zmq_socket_monitor", target: kindName, reason: error.reason)
+        }
         // No high-water mark on the monitor's side of the inproc pipe (libzmq adds the
         // two sides' marks, and 0 on either side means none): libzmq never blocks on a
         // full queue, neither in an I/O thread nor in the detaching zmq_socket_monitor.

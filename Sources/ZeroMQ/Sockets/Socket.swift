@@ -187,6 +187,15 @@ public final class Socket<Kind: SocketTypeProtocol> {
             reason: "the socket belongs to \(holder), whose thread uses it and closes it; "
                 + "use it only before handing it over")
     }
+
+    /// The error for setting or reading option `name` of the socket once it is closed:
+    /// it names the option, as every other option error does.
+    @inline(never)
+    func closedError(_ operation: StaticString, option name: String) -> ZMQError {
+        var error = closedError(operation)
+        error.target = "\(name) of \(error.target ?? kind.name)"
+        return error
+    }
 }
 
 @available(*, unavailable, message: "A libzmq socket is not thread-safe; hand it over with 'sending'")

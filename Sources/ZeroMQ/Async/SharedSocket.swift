@@ -29,7 +29,7 @@
 /// message of their own, in the order they asked; concurrent sends are queued in the
 /// order they asked.
 ///
-/// A multipart message sent with ``sendMultipart(_:)-([Message])`` goes out whole:
+/// A multipart message sent with ``sendMultipart(_:timeout:)-([Message],_)`` goes out whole:
 /// libzmq takes all its frames in one call. Frames sent one by one, with `more: true`,
 /// can interleave with another task's between two awaits: send multipart messages whole.
 ///
@@ -109,8 +109,8 @@ extension SharedSocket where Kind: SendingSocketType {
     /// Sends a message, waiting on the actor, without blocking a thread, while it cannot
     /// be queued. The corresponding C function is `zmq_msg_send`.
     ///
-    /// - Parameter timeout: How long to wait at most (``ZMQError/again`` when it
-    ///   passes, and nothing was sent); `nil`: the socket's ``SocketOption/sendTimeout``.
+    /// With a `timeout`, it waits at most that long, then throws ``ZMQError/again`` with
+    /// nothing sent; `nil` waits for the socket's ``SocketOption/sendTimeout``.
     public func send(_ message: sending Message, timeout: Duration? = nil) async throws {
         try await socket.send(message, timeout: timeout)
     }

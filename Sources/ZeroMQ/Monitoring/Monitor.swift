@@ -260,7 +260,7 @@ public final class Monitor {
     // MARK: Awaiting events
 
     /// Waits for the next event without blocking a thread: the monitor's PAIR socket is
-    /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)-527g7`` does.
+    /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)-2hyxh`` does.
     ///
     /// ```swift
     /// let monitor = try client.monitor([.handshakeSucceeded])

@@ -30,10 +30,11 @@ extension Socket where Kind: SendingSocketType {
     /// `send(consume message)` to hand it over in every build, so that a zero-copy
     /// message's deallocator does not wait for the variable.
     ///
-    /// - Parameter timeout: How long to wait at most for the message to be queued;
-    ///   when it passes, nothing was sent and the call throws ``ZMQError/again``. `nil`
-    ///   (the default) waits as libzmq does: until it is queued, or for the socket's
-    ///   ``SocketOption/sendTimeout``.
+    /// With a `timeout`, it waits at most that long for the message to be queued; when
+    /// it passes, nothing was sent and the call throws ``ZMQError/again``. `nil` (the
+    /// default) waits as libzmq does: until it is queued, or for the socket's
+    /// ``SocketOption/sendTimeout``.
+    ///
     /// - Throws: ``ZMQError/again`` when `ZMQ_SNDTIMEO` passes, ``ZMQError/invalidState``
     ///   when the socket's pattern forbids sending now (a REQ sending twice),
     ///   ``ZMQError/contextTerminated``, ``ZMQError/notSocket`` after ``close()``.

@@ -34,7 +34,7 @@ import Darwin
 /// The blocking operations (`send`, `receive` and the rest) block the calling thread
 /// until they complete or the socket's send or receive timeout passes, so they are
 /// unavailable in async code (`noasync`). There, use the `async` forms
-/// (``receive()-910iq``, ``send(_:more:timeout:)-(Message,_,_)``, ``messages`` and the
+/// (``receive()-910iq``, ``send(_:more:timeout:)-3q7oz``, ``messages`` and the
 /// rest), which wait on the ``Reactor`` without blocking a thread; in an async function,
 /// Swift picks them by itself. A blocking call in a task holds a thread
 /// of the cooperative pool, which has one per core, and tasks blocked in `receive()`

@@ -22,7 +22,8 @@ demo: deps
 	$(SWIFT) run $(SWIFT_FLAGS) zmq-demo
 
 ## Runs the test suite against real libzmq sockets, then compiles the documentation's
-## snippets, then runs the user programs below (a few minutes at most).
+## snippets, runs the user programs below, checks that misuse of the options does not
+## compile, and runs the examples (a few minutes at most).
 test: deps
 	@bash scripts/ensure-deps.sh python3-zmq
 	$(SWIFT) test $(SWIFT_FLAGS)

@@ -38,4 +38,10 @@ func run() async throws -> Bool {
     return true
 }
 
-exit(try await run() ? 0 : 1)
+do {
+    exit(try await run() ? 0 : 1)
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("async-client: \(error)\n".utf8))
+    exit(1)
+}

@@ -19,6 +19,7 @@
 //
 //   python3 Examples/python/curve_subscriber.py --server-key='PUBLIC KEY'
 //   python3 Examples/python/curve_subscriber.py --server-certificate publisher.key
+import Foundation
 import ZeroMQ
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -44,41 +45,47 @@ func certificate(at path: String?) throws -> CurveCertificate {
     }
 }
 
-let context = try Context()
-let keys = try certificate(at: certificatePath).keyPair!  // a secret certificate has both keys
-print("publisher key:", keys.publicKey)
+do {
+    let context = try Context()
+    let keys = try certificate(at: certificatePath).keyPair!  // a secret certificate has both keys
+    print("publisher key:", keys.publicKey)
 
-// The authenticator answers the handshakes of every CURVE server socket of `context`.
-let policy = ZAPPolicy(curve: try clients.map { try .certificates(inDirectory: $0) } ?? .anyKey)
-let authenticator = try Authenticator.start(in: context, policy: policy)
-print(clients.map { "admitting the subscribers whose certificates are in \($0)" } ?? "admitting any subscriber")
+    // The authenticator answers the handshakes of every CURVE server socket of `context`.
+    let policy = ZAPPolicy(curve: try clients.map { try .certificates(inDirectory: $0) } ?? .anyKey)
+    let authenticator = try Authenticator.start(in: context, policy: policy)
+    print(clients.map { "admitting the subscribers whose certificates are in \($0)" } ?? "admitting any subscriber")
 
-let publisher = try PubSocket(context)
-try publisher.setOption(.curveServer, true)
-try publisher.setOption(.curveSecretKey, keys.secretKey)
-let handshakes = try publisher.monitor([
-    .handshakeSucceeded, .handshakeFailedAuthentication, .handshakeFailedProtocol, .handshakeFailedNoDetail,
-])
-print("bound", try publisher.bind(endpoint))
+    let publisher = try PubSocket(context)
+    try publisher.setOption(.curveServer, true)
+    try publisher.setOption(.curveSecretKey, keys.secretKey)
+    let handshakes = try publisher.monitor([
+        .handshakeSucceeded, .handshakeFailedAuthentication, .handshakeFailedProtocol, .handshakeFailedNoDetail,
+    ])
+    print("bound", try publisher.bind(endpoint))
 
-// Waits for the monitor's events between two updates: a poll, not a sleep, so that a
-// handshake is reported when it happens.
-let poller = Poller<String>()
-try poller.add(handshakes, token: "handshakes")
-let clock = ContinuousClock()
-var update = 0
-while update < count {
-    update += 1
-    try publisher.send("weather update \(update): \(-5 + update % 20) C in Oslo")
-    let next = clock.now + interval
-    while clock.now < next {
-        _ = try poller.poll(timeout: next - clock.now)
-        while let event = try handshakes.tryNext() {
-            switch event.kind {
-            case .handshakeSucceeded: print("subscriber admitted: \(event)")
-            default: print("subscriber refused: \(event)")
+    // Waits for the monitor's events between two updates: a poll, not a sleep, so that a
+    // handshake is reported when it happens.
+    let poller = Poller<String>()
+    try poller.add(handshakes, token: "handshakes")
+    let clock = ContinuousClock()
+    var update = 0
+    while update < count {
+        update += 1
+        try publisher.send("weather update \(update): \(-5 + update % 20) C in Oslo")
+        let next = clock.now + interval
+        while clock.now < next {
+            _ = try poller.poll(timeout: next - clock.now)
+            while let event = try handshakes.tryNext() {
+                switch event.kind {
+                case .handshakeSucceeded: print("subscriber admitted: \(event)")
+                default: print("subscriber refused: \(event)")
+                }
             }
         }
     }
+    authenticator.stop()
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("curve-publisher: \(error)\n".utf8))
+    exit(1)
 }
-authenticator.stop()

@@ -8,17 +8,24 @@
 // Connects to PUBLISHER (default tcp://localhost:5556), binds ENDPOINT for subscribers
 // (default tcp://*:8100), and forwards until stopped, in this thread (Proxy.run).
 //   cd Examples && swift run weather-client tcp://localhost:8100
+import Foundation
 import ZeroMQ
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let publisherEndpoint = arguments.count > 0 ? arguments[0] : "tcp://localhost:5556"
 let endpoint = arguments.count > 1 ? arguments[1] : "tcp://*:8100"
 
-let context = try Context()
-let frontend = try XSubSocket(context)
-try frontend.connect(publisherEndpoint)
-let backend = try XPubSocket(context)
-print("forwarding from \(publisherEndpoint) to subscribers on \(try backend.bind(endpoint))")
+do {
+    let context = try Context()
+    let frontend = try XSubSocket(context)
+    try frontend.connect(publisherEndpoint)
+    let backend = try XPubSocket(context)
+    print("forwarding from \(publisherEndpoint) to subscribers on \(try backend.bind(endpoint))")
 
-// zmq_proxy: it returns only by throwing, when the context is shut down.
-try Proxy.run(frontend: frontend, backend: backend)
+    // zmq_proxy: it returns only by throwing, when the context is shut down.
+    try Proxy.run(frontend: frontend, backend: backend)
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("forwarder: \(error)\n".utf8))
+    exit(1)
+}

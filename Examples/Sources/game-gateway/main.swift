@@ -16,6 +16,7 @@
 // acknowledgements still on their way, then accounts for every request: handled (and
 // by which server), timed out (never sent), or lost: sent, but never handled, because
 // the game server it was queued for went away.
+import Foundation
 import ZeroMQ
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -27,82 +28,88 @@ let sendTimeout = Duration.milliseconds(200)
 // How long to wait for acknowledgements after the last request, when some are missing.
 let lateAcknowledgements = Duration.seconds(2)
 
-let context = try Context()
-let requests = try PushSocket(context)
-// Without it, a send with no game server connected would wait until one connects.
-try requests.setOption(.sendTimeout, Timeout(sendTimeout))
-// Game servers coming and going, as libzmq sees their connections.
-let connections = try requests.monitor([.accepted, .disconnected])
-print("requests on", try requests.bind(requestsEndpoint))
-let acks = try PullSocket(context)
-print("acknowledgements on", try acks.bind(acksEndpoint))
+do {
+    let context = try Context()
+    let requests = try PushSocket(context)
+    // Without it, a send with no game server connected would wait until one connects.
+    try requests.setOption(.sendTimeout, Timeout(sendTimeout))
+    // Game servers coming and going, as libzmq sees their connections.
+    let connections = try requests.monitor([.accepted, .disconnected])
+    print("requests on", try requests.bind(requestsEndpoint))
+    let acks = try PullSocket(context)
+    print("acknowledgements on", try acks.bind(acksEndpoint))
 
-var sent: [Int] = []
-var timedOut: [Int] = []
-var handler: [Int: String] = [:]  // request -> the game server that handled it
-var connected = 0
+    var sent: [Int] = []
+    var timedOut: [Int] = []
+    var handler: [Int: String] = [:]  // request -> the game server that handled it
+    var connected = 0
 
-/// Records an acknowledgement, "NAME REQUEST", from a game server.
-@MainActor func record(_ acknowledgement: String) {
-    let words = acknowledgement.split(separator: " ")
-    guard words.count == 2, let request = Int(words[1]) else {
-        print("ignored a malformed acknowledgement:", acknowledgement)
-        return
+    /// Records an acknowledgement, "NAME REQUEST", from a game server.
+    func record(_ acknowledgement: String) {
+        let words = acknowledgement.split(separator: " ")
+        guard words.count == 2, let request = Int(words[1]) else {
+            print("ignored a malformed acknowledgement:", acknowledgement)
+            return
+        }
+        handler[request] = String(words[0])
     }
-    handler[request] = String(words[0])
-}
 
-/// Prints the game servers that connected or disconnected since the last call.
-@MainActor func reportConnections() throws {
-    while let event = try connections.tryNext() {
-        switch event.kind {
-        case .accepted:
-            connected += 1
-            print("a game server connected (\(connected) connected)")
-        case .disconnected:
-            connected -= 1
-            print("a game server disconnected (\(connected) connected)")
-        default:
-            break
+    /// Prints the game servers that connected or disconnected since the last call.
+    func reportConnections() throws {
+        while let event = try connections.tryNext() {
+            switch event.kind {
+            case .accepted:
+                connected += 1
+                print("a game server connected (\(connected) connected)")
+            case .disconnected:
+                connected -= 1
+                print("a game server disconnected (\(connected) connected)")
+            default:
+                break
+            }
         }
     }
-}
 
-let clock = ContinuousClock()
-var nextSend = clock.now
-for request in 1...count {
-    do {
-        try requests.send("\(request) player-\(request % 37) move")
-        sent.append(request)
-    } catch ZMQError.again {
-        timedOut.append(request)
-        print("request \(request) timed out: no game server took it within \(sendTimeout)")
-    } catch {
-        throw error
+    let clock = ContinuousClock()
+    var nextSend = clock.now
+    for request in 1...count {
+        do {
+            try requests.send("\(request) player-\(request % 37) move")
+            sent.append(request)
+        } catch ZMQError.again {
+            timedOut.append(request)
+            print("request \(request) timed out: no game server took it within \(sendTimeout)")
+        } catch {
+            throw error
+        }
+        try reportConnections()
+        // Until the next request is due, take the acknowledgements that come.
+        nextSend = max(nextSend + interval, clock.now)
+        while let acknowledgement = try acks.receiveString(timeout: nextSend - clock.now) {
+            record(acknowledgement)
+        }
     }
-    try reportConnections()
-    // Until the next request is due, take the acknowledgements that come.
-    nextSend = max(nextSend + interval, clock.now)
-    while let acknowledgement = try acks.receiveString(timeout: nextSend - clock.now) {
+    // The last acknowledgements: every one, or none for a while.
+    while handler.count < sent.count, let acknowledgement = try acks.receiveString(timeout: lateAcknowledgements) {
         record(acknowledgement)
     }
-}
-// The last acknowledgements: every one, or none for a while.
-while handler.count < sent.count, let acknowledgement = try acks.receiveString(timeout: lateAcknowledgements) {
-    record(acknowledgement)
-}
-try reportConnections()
+    try reportConnections()
 
-// The accounting: every request was handled, timed out or lost.
-print(
-    "requests \(count): sent \(sent.count), timed out \(timedOut.count) (no game server took them within \(sendTimeout))"
-)
-var handledBy: [String: Int] = [:]
-for server in handler.values { handledBy[server, default: 0] += 1 }
-let servers = handledBy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-print("handled \(handler.count) by \(handledBy.count) game servers: \(servers.joined(separator: ", "))")
-let lost = sent.filter { handler[$0] == nil }
-print(
-    "lost \(lost.count): sent but not acknowledged within \(lateAcknowledgements) of the last one,"
-        + " so queued for a game server that went away" + (lost.isEmpty ? "" : ": requests ")
-        + lost.map(String.init).joined(separator: " "))
+    // The accounting: every request was handled, timed out or lost.
+    print(
+        "requests \(count): sent \(sent.count), timed out \(timedOut.count) (no game server took them within \(sendTimeout))"
+    )
+    var handledBy: [String: Int] = [:]
+    for server in handler.values { handledBy[server, default: 0] += 1 }
+    let servers = handledBy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+    print("handled \(handler.count) by \(handledBy.count) game servers: \(servers.joined(separator: ", "))")
+    let lost = sent.filter { handler[$0] == nil }
+    print(
+        "lost \(lost.count): sent but not acknowledged within \(lateAcknowledgements) of the last one,"
+            + " so queued for a game server that went away" + (lost.isEmpty ? "" : ": requests ")
+            + lost.map(String.init).joined(separator: " "))
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("game-gateway: \(error)\n".utf8))
+    exit(1)
+}

@@ -18,17 +18,23 @@ let acksEndpoint = arguments.dropFirst(2).first ?? "tcp://localhost:5571"
 let work = TimeInterval(arguments.dropFirst(3).first.flatMap { Int($0) } ?? 40) / 1000
 let count = arguments.dropFirst(4).first.flatMap { Int($0) } ?? .max
 
-let context = try Context()
-let requests = try PullSocket(context)
-try requests.connect(requestsEndpoint)
-let acks = try PushSocket(context)
-try acks.connect(acksEndpoint)
-print("\(name) pulls requests from \(requestsEndpoint)")
+do {
+    let context = try Context()
+    let requests = try PullSocket(context)
+    try requests.connect(requestsEndpoint)
+    let acks = try PushSocket(context)
+    try acks.connect(acksEndpoint)
+    print("\(name) pulls requests from \(requestsEndpoint)")
 
-for _ in 0..<count {
-    let request = try requests.receiveString()  // "ID PLAYER ACTION"
-    let id = request.prefix { $0 != " " }
-    Thread.sleep(forTimeInterval: work)  // the game logic
-    print("\(name) handled request \(id)")
-    try acks.send("\(name) \(id)")
+    for _ in 0..<count {
+        let request = try requests.receiveString()  // "ID PLAYER ACTION"
+        let id = request.prefix { $0 != " " }
+        Thread.sleep(forTimeInterval: work)  // the game logic
+        print("\(name) handled request \(id)")
+        try acks.send("\(name) \(id)")
+    }
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("game-server: \(error)\n".utf8))
+    exit(1)
 }

@@ -14,19 +14,25 @@ let arguments = CommandLine.arguments.dropFirst()
 let endpoint = arguments.first ?? "tcp://*:5555"
 let crashAfter = arguments.dropFirst().first.flatMap { Int($0) } ?? 5
 
-let context = try Context()
-let server = try RepSocket(context)
-print("bound", try server.bind(endpoint))
+do {
+    let context = try Context()
+    let server = try RepSocket(context)
+    print("bound", try server.bind(endpoint))
 
-var replies = 0
-while true {
-    let request = try server.receiveString()
-    if replies == crashAfter {
-        // The request is lost with the process: the client hears nothing back.
-        print("request \(request): simulating a crash after \(replies) replies")
-        exit(1)
+    var replies = 0
+    while true {
+        let request = try server.receiveString()
+        if replies == crashAfter {
+            // The request is lost with the process: the client hears nothing back.
+            print("request \(request): simulating a crash after \(replies) replies")
+            exit(1)
+        }
+        try server.send(request)
+        replies += 1
+        print("request \(request): replied")
     }
-    try server.send(request)
-    replies += 1
-    print("request \(request): replied")
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("lazy-pirate-server: \(error)\n".utf8))
+    exit(1)
 }

@@ -22,20 +22,26 @@ guard mode == "bind" || mode == "connect" else {
 let endpoint = arguments.dropFirst().first ?? (mode == "bind" ? "tcp://*:5580" : "tcp://localhost:5580")
 let count = arguments.dropFirst(2).first.flatMap { Int($0) } ?? .max
 
-let context = try Context()
-let socket = try DealerSocket(context)
-// Before bind or connect: events that happen before the monitor starts are not reported.
-let monitor = try socket.monitor(.all)
-if mode == "bind" {
-    print("bound", try socket.bind(endpoint))
-} else {
-    try socket.connect(endpoint)
-    print("connecting to", endpoint)
-}
+do {
+    let context = try Context()
+    let socket = try DealerSocket(context)
+    // Before bind or connect: events that happen before the monitor starts are not reported.
+    let monitor = try socket.monitor(.all)
+    if mode == "bind" {
+        print("bound", try socket.bind(endpoint))
+    } else {
+        try socket.connect(endpoint)
+        print("connecting to", endpoint)
+    }
 
-var seen = 0
-for try await event in monitor {  // awaits each event; ends if the monitor stops
-    print(event)
-    seen += 1
-    if seen == count { break }
+    var seen = 0
+    for try await event in monitor {  // awaits each event; ends if the monitor stops
+        print(event)
+        seen += 1
+        if seen == count { break }
+    }
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("monitor-peer: \(error)\n".utf8))
+    exit(1)
 }

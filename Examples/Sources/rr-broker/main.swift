@@ -17,23 +17,29 @@ let frontendEndpoint = arguments.count > 0 ? arguments[0] : "tcp://*:5559"
 let backendEndpoint = arguments.count > 1 ? arguments[1] : "tcp://*:5560"
 let count = arguments.count > 2 ? UInt64(arguments[2]) ?? .max : .max
 
-let context = try Context()
-let frontend = try RouterSocket(context)
-print("clients connect to", try frontend.bind(frontendEndpoint))
-let backend = try DealerSocket(context)
-print("workers connect to", try backend.bind(backendEndpoint))
+do {
+    let context = try Context()
+    let frontend = try RouterSocket(context)
+    print("clients connect to", try frontend.bind(frontendEndpoint))
+    let backend = try DealerSocket(context)
+    print("workers connect to", try backend.bind(backendEndpoint))
 
-// From here the proxy's thread owns both sockets, and closes them when it stops.
-let proxy = try Proxy.start(frontend: frontend, backend: backend)
+    // From here the proxy's thread owns both sockets, and closes them when it stops.
+    let proxy = try Proxy.start(frontend: frontend, backend: backend)
 
-// The proxy needs nothing from this thread; it only reports what the proxy has done.
-// On the frontend, requests come in and replies go out.
-var traffic = try proxy.statistics().frontend
-while traffic.messagesSent < count {
-    Thread.sleep(forTimeInterval: 0.1)
-    let now = try proxy.statistics().frontend
-    if now != traffic { print("requests \(now.messagesReceived), replies \(now.messagesSent)") }
-    traffic = now
+    // The proxy needs nothing from this thread; it only reports what the proxy has done.
+    // On the frontend, requests come in and replies go out.
+    var traffic = try proxy.statistics().frontend
+    while traffic.messagesSent < count {
+        Thread.sleep(forTimeInterval: 0.1)
+        let now = try proxy.statistics().frontend
+        if now != traffic { print("requests \(now.messagesReceived), replies \(now.messagesSent)") }
+        traffic = now
+    }
+    proxy.stop()
+    print("forwarded \(traffic.messagesReceived) requests and \(traffic.messagesSent) replies")
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("rr-broker: \(error)\n".utf8))
+    exit(1)
 }
-proxy.stop()
-print("forwarded \(traffic.messagesReceived) requests and \(traffic.messagesSent) replies")

@@ -13,15 +13,21 @@ let endpoint = arguments.count > 0 ? arguments[0] : "tcp://localhost:5559"
 let name = arguments.count > 1 ? arguments[1] : "client-\(getpid())"
 let count = max(1, arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10)
 
-let context = try Context()
-let client = try ReqSocket(context)
-try client.connect(endpoint)
+do {
+    let context = try Context()
+    let client = try ReqSocket(context)
+    try client.connect(endpoint)
 
-for number in 1...count {
-    try client.send("\(name) request \(number)")
-    guard let reply = try client.receiveString(timeout: .seconds(5)) else {
-        print("\(name): no reply to request \(number) within 5 seconds; are rr-broker and rr-worker running?")
-        exit(1)
+    for number in 1...count {
+        try client.send("\(name) request \(number)")
+        guard let reply = try client.receiveString(timeout: .seconds(5)) else {
+            print("\(name): no reply to request \(number) within 5 seconds; are rr-broker and rr-worker running?")
+            exit(1)
+        }
+        print(reply)
     }
-    print(reply)
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("rr-client: \(error)\n".utf8))
+    exit(1)
 }

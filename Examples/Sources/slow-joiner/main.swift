@@ -18,57 +18,63 @@ import Foundation
 import ZeroMQ
 
 let count = max(1, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1000)
-let context = try Context()
+do {
+    let context = try Context()
 
-/// Subscribes to everything at `endpoint`, and counts what arrives in a task of its
-/// own, until nothing has come for half a second.
-func subscribe(to endpoint: String) throws -> Task<Int, any Error> {
-    let subscriber = try SubSocket(context)
-    try subscriber.subscribeToAll()
-    try subscriber.connect(endpoint)  // nobody there yet: libzmq retries in the background
-    return Task {
-        var received = 0
-        while try await subscriber.receive(timeout: .milliseconds(500)) != nil {
-            received += 1
+    /// Subscribes to everything at `endpoint`, and counts what arrives in a task of its
+    /// own, until nothing has come for half a second.
+    func subscribe(to endpoint: String) throws -> Task<Int, any Error> {
+        let subscriber = try SubSocket(context)
+        try subscriber.subscribeToAll()
+        try subscriber.connect(endpoint)  // nobody there yet: libzmq retries in the background
+        return Task {
+            var received = 0
+            while try await subscriber.receive(timeout: .milliseconds(500)) != nil {
+                received += 1
+            }
+            return received
         }
-        return received
     }
-}
 
-/// Publishes as soon as it has bound: returns what the subscriber received.
-@MainActor func naive(at endpoint: String) async throws -> Int {
-    let received = try subscribe(to: endpoint)
-    let publisher = try PubSocket(context)
-    try publisher.bind(endpoint)
-    for number in 1...count {
-        try await publisher.send("update \(number)")
+    /// Publishes as soon as it has bound: returns what the subscriber received.
+    func naive(at endpoint: String) async throws -> Int {
+        let received = try subscribe(to: endpoint)
+        let publisher = try PubSocket(context)
+        try publisher.bind(endpoint)
+        for number in 1...count {
+            try await publisher.send("update \(number)")
+        }
+        return try await received.value
     }
-    return try await received.value
-}
 
-/// Waits for the subscription before it publishes: returns what the subscriber
-/// received, and how long the publisher waited.
-@MainActor func handshake(at endpoint: String) async throws -> (received: Int, waited: Duration) {
-    let received = try subscribe(to: endpoint)
-    let publisher = try XPubSocket(context)
-    try publisher.bind(endpoint)
-    let start = ContinuousClock.now
-    // subscribeToAll() arrives as the single byte 1: a subscription to the empty prefix.
-    guard let subscription = try await publisher.receive(timeout: .seconds(5)), subscription.first == 1 else {
-        print("XPUB handshake: no subscription within 5 seconds")
-        exit(1)
+    /// Waits for the subscription before it publishes: returns what the subscriber
+    /// received, and how long the publisher waited.
+    func handshake(at endpoint: String) async throws -> (received: Int, waited: Duration) {
+        let received = try subscribe(to: endpoint)
+        let publisher = try XPubSocket(context)
+        try publisher.bind(endpoint)
+        let start = ContinuousClock.now
+        // subscribeToAll() arrives as the single byte 1: a subscription to the empty prefix.
+        guard let subscription = try await publisher.receive(timeout: .seconds(5)), subscription.first == 1 else {
+            print("XPUB handshake: no subscription within 5 seconds")
+            exit(1)
+        }
+        let waited = ContinuousClock.now - start
+        for number in 1...count {
+            try await publisher.send("update \(number)")
+        }
+        return (try await received.value, waited)
     }
-    let waited = ContinuousClock.now - start
-    for number in 1...count {
-        try await publisher.send("update \(number)")
-    }
-    return (try await received.value, waited)
-}
 
-let lost = try await naive(at: "ipc:///tmp/slow-joiner-\(getpid())-pub")
-print("naive PUB: the subscriber got \(lost) of \(count) updates")
-let (received, waited) = try await handshake(at: "ipc:///tmp/slow-joiner-\(getpid())-xpub")
-let milliseconds = Double(waited.components.attoseconds) / 1e15 + Double(waited.components.seconds) * 1000
-print(
-    "XPUB handshake: the subscriber got \(received) of \(count) updates",
-    String(format: "(the publisher waited %.1f ms for the subscription)", milliseconds))
+    let lost = try await naive(at: "ipc:///tmp/slow-joiner-\(getpid())-pub")
+    print("naive PUB: the subscriber got \(lost) of \(count) updates")
+    let (received, waited) = try await handshake(at: "ipc:///tmp/slow-joiner-\(getpid())-xpub")
+    let milliseconds = Double(waited.components.attoseconds) / 1e15 + Double(waited.components.seconds) * 1000
+    print(
+        "XPUB handshake: the subscriber got \(received) of \(count) updates",
+        String(format: "(the publisher waited %.1f ms for the subscription)", milliseconds))
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("slow-joiner: \(error)\n".utf8))
+    exit(1)
+}

@@ -12,6 +12,7 @@
 // over every worker named, whichever process starts first. (When the workers connect
 // to a ventilator that binds, the first to connect takes every task sent before the
 // others arrive: Docs/GettingStarted.md, "Pipelines".)
+import Foundation
 import ZeroMQ
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -22,19 +23,25 @@ let workerEndpoints =
 
 // At exit, a worker that has not started yet still gets its share if it starts within
 // ten seconds: the exit waits that long, at most, for the queues to drain.
-let context = try Context(defaultLinger: .seconds(10))
-let sink = try PushSocket(context)
-try sink.connect(sinkEndpoint)
-let workers = try PushSocket(context)
-for endpoint in workerEndpoints {
-    try workers.connect(endpoint)
-}
+do {
+    let context = try Context(defaultLinger: .seconds(10))
+    let sink = try PushSocket(context)
+    try sink.connect(sinkEndpoint)
+    let workers = try PushSocket(context)
+    for endpoint in workerEndpoints {
+        try workers.connect(endpoint)
+    }
 
-try sink.send("batch \(count)")
-var workload = 0
-for _ in 1...count {
-    let milliseconds = Int.random(in: 1...100)
-    workload += milliseconds
-    try workers.send("\(milliseconds)")
+    try sink.send("batch \(count)")
+    var workload = 0
+    for _ in 1...count {
+        let milliseconds = Int.random(in: 1...100)
+        workload += milliseconds
+        try workers.send("\(milliseconds)")
+    }
+    print("sent \(count) tasks to \(workerEndpoints.count) workers: \(workload) ms of work")
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("task-ventilator: \(error)\n".utf8))
+    exit(1)
 }
-print("sent \(count) tasks to \(workerEndpoints.count) workers: \(workload) ms of work")

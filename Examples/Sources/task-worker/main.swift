@@ -17,29 +17,34 @@ let endpoint = arguments.count > 1 ? arguments[1] : "tcp://*:5560"
 let sinkEndpoint = arguments.count > 2 ? arguments[2] : "tcp://localhost:5558"
 let idle = arguments.count > 3 ? Int(arguments[3]).map { Duration.seconds($0) } : nil
 
-let context = try Context()
-let tasks = try PullSocket(context)
-let bound = try tasks.bind(endpoint)
-let results = try PushSocket(context)
-try results.connect(sinkEndpoint)
-print("\(name) waiting for tasks on \(bound)")
+do {
+    let context = try Context()
+    let tasks = try PullSocket(context)
+    let bound = try tasks.bind(endpoint)
+    let results = try PushSocket(context)
+    try results.connect(sinkEndpoint)
+    print("\(name) waiting for tasks on \(bound)")
 
-// The next task, or nil once none has come for `idle`. (@MainActor: it uses the
-// program's sockets, which top-level code keeps in globals of the main actor.)
-@MainActor func nextTask() throws -> String? {
-    guard let idle else { return try tasks.receiveString() }
-    return try tasks.receiveString(timeout: idle)
-}
-
-var done = 0
-while let task = try nextTask() {
-    guard let milliseconds = Int(task) else {
-        print("\(name): not a task: \(task)")
-        continue
+    // The next task, or nil once none has come for `idle`.
+    func nextTask() throws -> String? {
+        guard let idle else { return try tasks.receiveString() }
+        return try tasks.receiveString(timeout: idle)
     }
-    Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)  // the work
-    try results.send("\(name) \(milliseconds)")
-    done += 1
+
+    var done = 0
+    while let task = try nextTask() {
+        guard let milliseconds = Int(task) else {
+            print("\(name): not a task: \(task)")
+            continue
+        }
+        Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)  // the work
+        try results.send("\(name) \(milliseconds)")
+        done += 1
+    }
+    // Only a receive with a time limit ends the loop: `idle` is set.
+    print("\(name) did \(done) tasks, then none came for \(idle!)")
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("task-worker: \(error)\n".utf8))
+    exit(1)
 }
-// Only a receive with a time limit ends the loop: `idle` is set.
-print("\(name) did \(done) tasks, then none came for \(idle!)")

@@ -6,20 +6,27 @@
 //   cd Examples && swift run weather-server [ENDPOINT] [COUNT]
 //
 // Binds ENDPOINT (default tcp://*:5556) and publishes COUNT updates (default: forever).
+import Foundation
 import ZeroMQ
 
 let arguments = CommandLine.arguments.dropFirst()
 let endpoint = arguments.first ?? "tcp://*:5556"
 let count = max(0, arguments.dropFirst().first.flatMap { Int($0) } ?? .max)
 
-let context = try Context()
-let publisher = try PubSocket(context)
-print("publishing on", try publisher.bind(endpoint))
+do {
+    let context = try Context()
+    let publisher = try PubSocket(context)
+    print("publishing on", try publisher.bind(endpoint))
 
-var generator = SystemRandomNumberGenerator()
-for _ in 0..<count {
-    let zip = Int.random(in: 10000...10099, using: &generator)
-    let temperature = Int.random(in: -80...134, using: &generator)  // Fahrenheit
-    let humidity = Int.random(in: 10...59, using: &generator)
-    try publisher.send("\(zip) \(temperature) \(humidity)")
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<count {
+        let zip = Int.random(in: 10000...10099, using: &generator)
+        let temperature = Int.random(in: -80...134, using: &generator)  // Fahrenheit
+        let humidity = Int.random(in: 10...59, using: &generator)
+        try publisher.send("\(zip) \(temperature) \(humidity)")
+    }
+} catch {
+    // A message and a status, not a crash report (Docs/Troubleshooting.md).
+    FileHandle.standardError.write(Data("weather-server: \(error)\n".utf8))
+    exit(1)
 }

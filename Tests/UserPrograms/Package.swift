@@ -38,5 +38,9 @@ let package = Package(
         .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.
         .executableTarget(name: "exit-receiver", dependencies: [zeroMQ]),
+        // Faults between hosts (`make test-faults`): every role of scripts/test-faults.sh
+        // (a numbered PUSH/PULL stream, a ROUTER server, REQ and DEALER clients; sync and
+        // async), one process on one network namespace each.
+        .executableTarget(name: "fault-peer", dependencies: [zeroMQ]),
     ]
 )

@@ -18,7 +18,8 @@ CONTROL is a file of `key=value` words, read again on SIGHUP:
     reorder=0.25  send this share of the packets at once, ahead of the delayed
                   ones (netem's `reorder`: it needs a delay to reorder anything)
 STATS is written on SIGHUP and at the end (SIGTERM): packets forwarded, dropped, and
-sent ahead of a packet that came before them (reordered).
+sent ahead of a packet that came before them (reordered), and how many times it was
+written (updates), so that a reader knows when it is fresh.
 """
 import fcntl
 import heapq
@@ -45,11 +46,12 @@ def main():
     name_a, name_b, control, stats_path = sys.argv[1:5]
     fds = [open_tun(name_a), open_tun(name_b)]
     settings = {"cut": 0.0, "loss": 0.0, "delay": 0.0, "reorder": 0.0}
-    stats = {"forwarded": 0, "dropped": 0, "reordered": 0}
+    stats = {"forwarded": 0, "dropped": 0, "reordered": 0, "updates": 0}
     reload = [True]
     running = [True]
 
     def write_stats():
+        stats["updates"] += 1
         with open(stats_path + ".tmp", "w") as out:
             out.write(" ".join(f"{key}={value}" for key, value in stats.items()) + "\n")
         os.replace(stats_path + ".tmp", stats_path)
@@ -75,7 +77,8 @@ def main():
         now = time.monotonic()
         timeout = max(0.0, queue[0][0] - now) if queue else 0.5
         try:
-            readable, _, _ = select.select(fds, [], [], min(timeout, 0.5))
+            # Short waits: a SIGHUP is seen within 50 ms (select resumes after a signal).
+            readable, _, _ = select.select(fds, [], [], min(timeout, 0.05))
         except InterruptedError:
             continue
         for source in readable:

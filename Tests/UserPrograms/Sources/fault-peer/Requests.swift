@@ -76,6 +76,22 @@ func runServer(_ arguments: Arguments, _ context: Context) throws {
     say(tally.report)
 }
 
+/// `kind=rep`: the same server as a REP socket, which answers one request at a time.
+func runRepServer(_ arguments: Arguments, _ context: Context) throws {
+    let rep = try RepSocket(context)
+    try configure(rep, arguments)
+    say(try rep.bind(arguments.required("endpoint")))
+    // A REP must answer before it reads again: `drop=` does not apply to it.
+    var tally = ServerTally(dropAt: 0)
+    let deadline = wallClock() + arguments.int("limit", 120) * 1000
+    while stopRequested == 0 && wallClock() < deadline {
+        guard let request = try rep.receive(timeout: .milliseconds(50)) else { continue }
+        try rep.send(Message("reply \(request.string)"))
+        _ = tally.answer([Message(), request])
+    }
+    say(tally.report)
+}
+
 /// The same server on the async API.
 func runServerAsync(_ arguments: Arguments, _ context: Context) async throws {
     let report = try await Task(executorPreference: Reactor.shared) {
@@ -131,6 +147,15 @@ struct ClientTally {
     func succeeded(_ count: Int) -> Bool { answered == count && wrong == 0 }
 }
 
+/// Prints the client's tally, then keeps its connection open for `hold=MS`: the socket
+/// lives until this returns (Swift would release it after its last use, and its
+/// connection would close before the hold).
+private func hold<Kind>(_ arguments: Arguments, _ socket: Socket<Kind>, _ tally: ClientTally, _ count: Int) {
+    say(tally.report(of: count))
+    usleep(useconds_t(arguments.int("hold", 0) * 1000))
+    withExtendedLifetime(socket) {}
+}
+
 /// `server-key=Z85` makes the socket a CURVE client of that server, with a fresh key pair.
 private func makeClient<Kind>(_ kind: Kind.Type, _ arguments: Arguments, _ context: Context) throws -> Socket<Kind> {
     let socket = try Socket<Kind>(context)
@@ -149,15 +174,17 @@ private func makeClient<Kind>(_ kind: Kind.Type, _ arguments: Arguments, _ conte
 /// `retries=R` (3) more times. `kind=req` is the lazy pirate: a REQ that hears nothing
 /// is closed and a new one sends the request again. `kind=dealer` sends again on the
 /// same DEALER and skips the late replies to earlier requests. `hold=MS` keeps the
-/// connection open that long after the last reply.
+/// connection open that long after the last reply; `interval=MS` pauses between requests.
 func runClient(_ arguments: Arguments, _ context: Context) throws -> Bool {
     let count = arguments.int("count", 10)
     let timeout = Duration.milliseconds(arguments.int("timeout", 1000))
     let retries = arguments.int("retries", 3)
+    let interval = useconds_t(arguments.int("interval", 0) * 1000)
     var tally = ClientTally(tag: arguments.string("tag") ?? "\(getpid())")
     if arguments.required("kind") == "req" {
         var socket = try makeClient(SocketType.Req.self, arguments, context)
         requests: for number in 0..<count {
+            if number > 0 { usleep(interval) }
             var attempts = 0
             while true {
                 try socket.send(tally.request(number))
@@ -175,9 +202,11 @@ func runClient(_ arguments: Arguments, _ context: Context) throws -> Bool {
                 socket = try makeClient(SocketType.Req.self, arguments, context)
             }
         }
+        hold(arguments, socket, tally, count)
     } else {
         let socket = try makeClient(SocketType.Dealer.self, arguments, context)
         requests: for number in 0..<count {
+            if number > 0 { usleep(interval) }
             var attempts = 0
             try socket.send(tally.request(number))
             while true {
@@ -194,9 +223,8 @@ func runClient(_ arguments: Arguments, _ context: Context) throws -> Bool {
                 if tally.accept(reply, for: number) { continue requests }
             }
         }
+        hold(arguments, socket, tally, count)
     }
-    say(tally.report(of: count))
-    usleep(useconds_t(arguments.int("hold", 0) * 1000))
     return tally.succeeded(count)
 }
 
@@ -210,6 +238,7 @@ func runClientAsync(_ arguments: Arguments, _ context: Context) async throws -> 
         let socket = try makeClient(SocketType.Dealer.self, arguments, context)
         var tally = ClientTally(tag: arguments.string("tag") ?? "\(getpid())")
         requests: for number in 0..<count {
+            if number > 0 { try await Task.sleep(for: .milliseconds(arguments.int("interval", 0))) }
             var attempts = 0
             try await socket.send(tally.request(number))
             while true {
@@ -226,9 +255,10 @@ func runClientAsync(_ arguments: Arguments, _ context: Context) async throws -> 
                 if tally.accept(reply, for: number) { continue requests }
             }
         }
+        say(tally.report(of: count))
         try await Task.sleep(for: .milliseconds(arguments.int("hold", 0)))
+        withExtendedLifetime(socket) {}
         return tally
     }.value
-    say(tally.report(of: count))
     return tally.succeeded(count)
 }

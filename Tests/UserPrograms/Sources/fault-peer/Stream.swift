@@ -73,8 +73,15 @@ func runSource(_ arguments: Arguments, _ context: Context) throws {
     let size = arguments.int("size", 16)
     let progress = arguments.flag("progress")
     let started = wallClock()
+    // A send that waits longer than `send-timeout=MS` (20 s) for a peer ends the run.
+    try source.setOption(.sendTimeout, .milliseconds(arguments.int("send-timeout", 20_000)))
     for sequence in 0..<count {
-        try source.send(numbered(generation, sequence, size: size))
+        do {
+            try source.send(numbered(generation, sequence, size: size))
+        } catch {
+            if error == .again { fail("message \(sequence) waited too long for a peer; sent \(sequence)") }
+            throw error
+        }
         if progress { say("sent \(sequence + 1)") }
         if interval > 0 { usleep(useconds_t(interval * 1000)) }
     }

@@ -5,9 +5,10 @@
 //   fault-peer source endpoint=E generation=G count=N [interval=MS] [size=B] [progress=1]
 //                                                             PUSH: connects, sends "G.0" ... "G.N-1"
 //   fault-peer server endpoint=E [async=1] [drop=K] [handover=1] [curve=1] [monitor=1]
-//                                                             ROUTER: answers "n" with "reply n"
+//                                                             ROUTER (or REP: kind=rep): answers
+//                                                             "n" with "reply n"
 //   fault-peer client endpoint=E count=N kind=req|dealer [async=1] [timeout=MS] [retries=R]
-//                     [server-key=Z85] [hold=MS]              REQ (lazy pirate) or DEALER: asks 0..N-1
+//                     [server-key=Z85] [hold=MS] [interval=MS]            REQ (lazy pirate) or DEALER: asks 0..N-1
 //
 // Every role also takes heartbeat=MS, reconnect=MS, handshake=MS, linger=MS, id=TEXT
 // (see `configure`). The servers and the sink run until SIGTERM (or `limit=S` seconds),
@@ -35,7 +36,9 @@ case "sink":
 case "source":
     try runSource(arguments, context)
 case "server":
-    if arguments.flag("async") {
+    if arguments.string("kind") == "rep" {
+        try runRepServer(arguments, context)
+    } else if arguments.flag("async") {
         try await runServerAsync(arguments, context)
     } else {
         try runServer(arguments, context)

@@ -248,7 +248,7 @@ cut_stream() {
         holes=$(field "$tally" holes)
         [ "$duplicated" -eq 0 ] && [ "$reordered" -eq 0 ] || verdict=fail
         row "$name" "cut ${cut} s, longer than the heartbeat timeout: both ends closed the connection, the PUSH reconnected and went on" \
-            "$lost of $count ($holes in the middle)" "$duplicated" "$reordered" \
+            "$lost of $count (missing: $(sed -n 's/.*missing //p' <<<"$tally"))" "$duplicated" "$reordered" \
             "yes: what a closed connection held (TCP buffers, its pipe) is lost; PUSH promises no more" "$verdict"
     fi
 }

@@ -123,14 +123,34 @@ struct Tally {
         generations[generation] = tally
     }
 
+    /// The numbers below the highest that never came, as ranges ("452-1154 2001"), the
+    /// first five.
+    private func missing(_ tally: Generation) -> String {
+        var ranges: [String] = []
+        var number = 0
+        while number <= tally.highest && ranges.count < 5 {
+            guard !tally.seen.contains(number) else {
+                number += 1
+                continue
+            }
+            var end = number
+            while end + 1 <= tally.highest && !tally.seen.contains(end + 1) { end += 1 }
+            ranges.append(end == number ? "\(number)" : "\(number)-\(end)")
+            number = end + 1
+        }
+        return ranges.joined(separator: " ")
+    }
+
     /// One line a generation: "generation G: received R, highest H, holes N, duplicated D,
-    /// reordered O, in T ms". Holes are numbers below the highest that never came.
+    /// reordered O, in T ms[, missing RANGES]". Holes are numbers below the highest that
+    /// never came.
     var report: [String] {
         generations.keys.sorted().map { key in
             let tally = generations[key]!
             let holes = tally.highest + 1 - tally.seen.count
             return "generation \(key): received \(tally.received), highest \(tally.highest), holes \(holes), "
                 + "duplicated \(tally.duplicated), reordered \(tally.reordered), in \(tally.last - tally.first) ms"
+                + (holes > 0 ? ", missing \(missing(tally))" : "")
         }
     }
 }

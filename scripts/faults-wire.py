@@ -11,7 +11,7 @@ link, and their TCP stacks do all the recovering.
 Why not `tc qdisc ... netem`: kernels built without CONFIG_NET_SCH_NETEM (as the CI
 machines' are) refuse it, and this wire does the same in any kernel with TUN.
 
-CONTROL is a file of `key=value` words, read again on SIGHUP:
+CONTROL is a file of `key=value` words, read again on SIGHUP (a key it omits is 0):
     cut=1         drop every packet (a cable pulled out), both ways
     loss=0.05     drop each packet with this probability, each way
     delay=0.05    hold each packet this many seconds, each way
@@ -67,6 +67,7 @@ def main():
     while running[0]:
         if reload[0]:
             reload[0] = False
+            settings = dict.fromkeys(settings, 0.0)  # the file is the whole state
             try:
                 for word in open(control).read().split():
                     key, value = word.split("=")

@@ -99,7 +99,8 @@ ip -n "$A" route add 10.77.0.0/24 dev "$tunA"
 # counter TEXT NAME: the wire's counter NAME in TEXT ("dropped=12" -> 12).
 counter() { sed -nE "s/(^|.* )$2=([0-9]+).*/\2/p" <<<"$1"; }
 
-# wire key=value...: the wire's faults from now on (cut, loss, delay, reorder).
+# wire key=value...: the wire's faults from now on (cut, loss, delay, reorder; those not
+# named are off).
 # Each waits until the wire has read its control file again (its `updates` counter moves).
 wire() {
     echo "$*" >"$work/wire.ctl"
@@ -194,7 +195,7 @@ row() {
     echo "| $1 | $2 | $3 | $4 | $5 | $6 |" >>"$work/table.md"
 }
 
-# A scenario: a function; each leaves no process behind.
+# stream_tally NAME GENERATION: the sink NAME's line for that generation.
 stream_tally() { grep "^generation $2:" "$work/$1.out"; }
 
 # The wire carries a stream before any scenario relies on it.

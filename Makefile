@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?=
 
 .PHONY: all deps build demo test examples user-programs sanitize docs bench bench-chart bench-instructions check-instructions \
-	bench-syscalls check-boundary check-snippets clean
+	bench-syscalls check-boundary check-snippets clean test-faults
 
 all: build
 
@@ -106,3 +106,10 @@ clean:
 fuzz: deps
 	@bash scripts/ensure-deps.sh python3-zmq
 	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/fuzz.sh
+
+## Faults between hosts: two network namespaces joined by a wire that is cut, loses,
+## delays and reorders packets; links cut, heartbeats, peers vanishing mid-handshake,
+## processes killed and restarted, routing-id handover, the lazy pirate (as root; about
+## two minutes; skips where the machine refuses). ONLY=heartbeats|kills|... runs some.
+test-faults: deps
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/test-faults.sh

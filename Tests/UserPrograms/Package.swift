@@ -41,5 +41,9 @@ let package = Package(
         // Bad input and fuzzing (`make fuzz`): bound sockets of every kind, a CURVE and a
         // PLAIN server behind an authenticator, for scripts/fuzz.py to throw bytes at.
         .executableTarget(name: "fuzz-target", dependencies: [zeroMQ]),
+        // Faults between hosts (`make test-faults`): every role of scripts/test-faults.sh
+        // (a numbered PUSH/PULL stream, a ROUTER server, REQ and DEALER clients; sync and
+        // async), one process on one network namespace each.
+        .executableTarget(name: "fault-peer", dependencies: [zeroMQ]),
     ]
 )

@@ -38,5 +38,15 @@ let package = Package(
         .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.
         .executableTarget(name: "exit-receiver", dependencies: [zeroMQ]),
+
+        // Leaks, soak and load (`make soak`, `make load`; Docs/Reliability.md).
+        // Ten million messages through one pattern, sampling resident memory.
+        .executableTarget(name: "soak", dependencies: [zeroMQ]),
+        // A ROUTER echoing to hundreds of peers (blocking or async), many DEALER tasks per
+        // process, a broker (a managed proxy) that reports its statistics, and its workers.
+        .executableTarget(name: "load-router", dependencies: [zeroMQ]),
+        .executableTarget(name: "load-dealers", dependencies: [zeroMQ]),
+        .executableTarget(name: "load-proxy", dependencies: [zeroMQ]),
+        .executableTarget(name: "load-worker", dependencies: [zeroMQ]),
     ]
 )

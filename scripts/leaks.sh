@@ -51,10 +51,12 @@ echo "ok   LeakSanitizer canary: a deliberate 4242-byte leak is reported and fai
 status=0
 ASAN_OPTIONS=detect_leaks=1 timeout 900 swift test ${SWIFT_FLAGS:-} --skip-build --scratch-path .build-asan \
     --sanitize=address --disable-xctest >"$work/suite.log" 2>&1 || status=$?
-summary=$(grep -E "Test run with [0-9]+ tests" "$work/suite.log" | tail -n 1 | sed 's/^[^A-Za-z]*//')
+summary=$(grep -E "Test run with [0-9]+ tests" "$work/suite.log" | tail -n 1 | sed 's/^[^A-Za-z]*//; s/\.$//')
 if [ "$status" -ne 0 ] || grep -q "LeakSanitizer" "$work/suite.log"; then
-    echo "FAIL test suite under LeakSanitizer (exit $status): $summary"
-    grep -A12 "ERROR: LeakSanitizer\|^SUMMARY" "$work/suite.log" | head -60
+    cp "$work/suite.log" "${TMPDIR:-/tmp}/leaks-suite.log"
+    echo "FAIL test suite under LeakSanitizer (exit $status): $summary (log: ${TMPDIR:-/tmp}/leaks-suite.log)"
+    { grep "✘" "$work/suite.log" || true; } | head -20
+    { grep -A12 "ERROR: LeakSanitizer\|^SUMMARY" "$work/suite.log" || true; } | head -60
     failures=$((failures + 1))
 else
     echo "ok   test suite under LeakSanitizer: $summary; no leak reported"
@@ -82,12 +84,12 @@ under_valgrind() {
     local definite possible suppressed
     definite=$(grep -o "definitely lost: [0-9,]* bytes in [0-9,]* blocks" "$work/valgrind.log" | cut -d' ' -f3,4)
     possible=$(grep -o "possibly lost: [0-9,]* bytes in [0-9,]* blocks" "$work/valgrind.log" | cut -d' ' -f3,4)
-    suppressed=$(grep -o "suppressed: [0-9,]* bytes in [0-9,]* blocks" "$work/valgrind.log" | cut -d' ' -f2-5)
+    suppressed=$(grep -o "suppressed: [0-9,]* bytes in [0-9,]* blocks" "$work/valgrind.log" | cut -d' ' -f2-6)
     # No leak summary at all means no block was left: nothing lost.
-    local line="$name: definitely lost ${definite:-0 bytes}, possibly lost ${possible:-0 bytes}, suppressed ${suppressed:-0 bytes} (Swift runtime caches)"
+    local line="$name: definitely lost ${definite:-0 bytes}, possibly lost ${possible:-0 bytes}, suppressed ${suppressed:-0 bytes} (thread vectors, Swift runtime caches)"
     if [ "$status" -ne 0 ]; then
         echo "FAIL $line (exit $status)"
-        grep -v "^==[0-9]*== *$" "$work/valgrind.log" | grep -B2 -A30 "lost in loss record\|Invalid\|uninitialised" | head -80
+        { grep -v "^==[0-9]*== *$" "$work/valgrind.log" | grep -B2 -A30 "lost in loss record\|Invalid\|uninitialised" || true; } | head -80
         failures=$((failures + 1))
     else
         echo "ok   $line"

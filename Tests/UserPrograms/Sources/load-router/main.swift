@@ -28,6 +28,7 @@ struct Tally {
     var byPeer: [[UInt8]: Int] = [:]
     var open = 0
     var mostOpen = 0
+    var acceptsFailed = 0
 
     /// Takes the monitor's waiting events: connections accepted and gone.
     mutating func count(_ monitor: Monitor) throws {
@@ -35,6 +36,7 @@ struct Tally {
             switch event.kind {
             case .accepted: open += 1
             case .disconnected: open -= 1
+            case .acceptFailed: acceptsFailed += 1
             default: break
             }
             mostOpen = max(mostOpen, open)
@@ -64,7 +66,7 @@ switch mode {
 case "sync":
     let router = try RouterSocket(context)
     try router.setOption(.routerMandatory, true)
-    let monitor = try router.monitor([.accepted, .disconnected])
+    let monitor = try router.monitor([.accepted, .disconnected, .acceptFailed])
     print(try router.bind("tcp://127.0.0.1:*"))
     fflush(nil)  // the clients wait for this line
     tally = try serveBlocking(router, monitor)
@@ -72,7 +74,7 @@ case "async":
     tally = try await Task(executorPreference: Reactor.shared) {
         let router = try RouterSocket(context)
         try router.setOption(.routerMandatory, true)
-        let monitor = try router.monitor([.accepted, .disconnected])
+        let monitor = try router.monitor([.accepted, .disconnected, .acceptFailed])
         print(try router.bind("tcp://127.0.0.1:*"))
         fflush(nil)
         var tally = Tally()
@@ -91,4 +93,5 @@ default:
 }
 print(
     "served \(tally.requests) requests from \(tally.byPeer.count) peers, \(tally.replies) replies sent, "
-        + "\(tally.mostOpen) connections at most at once")
+        + "\(tally.mostOpen) connections at most at once"
+        + (tally.acceptsFailed > 0 ? ", \(tally.acceptsFailed) accepts failed" : ""))

@@ -131,8 +131,9 @@ func pubSub(_ meter: inout Meter, endpoint: String) throws {
     // Measured: with the default high-water mark (1000), the 1000th message of a fast
     // publisher was dropped in every run although the subscriber had taken the first
     // 500 before the next 500 were sent. A PUB learns what its pipe's reader took from
-    // commands that libzmq processes on a send at most about once a millisecond, so a
-    // sender that never blocks counts unacknowledged messages against the mark.
+    // commands that a send processes at most once every 1 to 2 ms (libzmq's
+    // max_command_delay) while messages stream, so a sender that never blocks counts
+    // messages already received against the mark.
     try pub.setOption(.sendHighWaterMark, 100_000)
     let bound = try pub.bind(endpoint)
     let sub = try SubSocket(context)

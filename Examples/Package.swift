@@ -43,6 +43,17 @@ let package = Package(
         example("task-ventilator"),
         example("task-worker"),
         example("task-sink"),
+        // Scenarios.
+        example("game-gateway"),
+        example("game-server"),
+        example("http-server"),
+        example("steerable-proxy"),
+        example("monitor-peer"),
+        example("curve-publisher"),
+        example("async-server"),
+        example("async-client"),
+        // Tool.
+        example("zmqcat", [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Runs the examples as separate processes and checks what they print.
         .testTarget(name: "ExamplesTests", dependencies: [zeroMQ]),
     ]

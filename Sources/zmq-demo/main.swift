@@ -5,7 +5,8 @@
 //   PUSH/PULL  a task pipeline, round-robined over two workers
 //   Async DEALER/ROUTER  three client tasks and a server loop, awaiting on the reactor
 //
-// Then one error, to show what a failure looks like. `make demo` runs it.
+// Then one error, to show what a failure looks like, and where to go next (the examples
+// in Examples/). `make demo` runs it.
 //
 // Each pattern is one function, `(Transport, Context) throws -> String`, that sets
 // up its sockets, runs, checks the outcome and returns a line to print; `runDemo`
@@ -391,6 +392,9 @@ func runDemo() -> Bool {
     }
 
     print(failures == 0 ? "\nAll patterns worked." : "\n\(failures) failed.")
+    print("\nNext: Examples/ holds an example of each pattern and of real uses (a game gateway, an")
+    print("HTTP server, a steerable proxy, a CURVE publisher, ...), each run with one command,")
+    print("such as `cd Examples && swift run http-server`; Examples/README.md lists them.")
     return failures == 0
 }
 

@@ -38,7 +38,9 @@ let package = Package(
         .executableTarget(name: "memcheck", dependencies: [zeroMQ]),
         // Binds a PULL socket and counts what arrives.
         .executableTarget(name: "exit-receiver", dependencies: [zeroMQ]),
-
+        // Bad input and fuzzing (`make fuzz`): bound sockets of every kind, a CURVE and a
+        // PLAIN server behind an authenticator, for scripts/fuzz.py to throw bytes at.
+        .executableTarget(name: "fuzz-target", dependencies: [zeroMQ]),
         // Leaks, soak and load (`make soak`, `make load`; Docs/Reliability.md).
         // Ten million messages through one pattern, sampling resident memory.
         .executableTarget(name: "soak", dependencies: [zeroMQ]),

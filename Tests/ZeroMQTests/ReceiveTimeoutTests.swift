@@ -147,6 +147,37 @@ struct SyncReceiveTimeoutTests {
         #expect(try pull.receiveString(timeout: limit) == "here")
     }
 
+    @Test("a send with a timeout throws again with nothing sent, in every form; then sends once a peer can take it")
+    func sendTimeout() throws {
+        let context = try makeContext()
+        let push = try PushSocket(context)
+        try push.setOption(.sendHighWaterMark, 1)
+        // No peer: nothing can be queued. Each form waits its timeout (a negative one
+        // none), then throws again.
+        let sends: [(String, () throws(ZMQError) -> Void)] = [
+            ("message", { () throws(ZMQError) in try push.send(Message("m"), timeout: .milliseconds(50)) }),
+            ("string", { () throws(ZMQError) in try push.send("s", timeout: .milliseconds(50)) }),
+            ("bytes", { () throws(ZMQError) in try push.send([UInt8]([1, 2]), timeout: .milliseconds(50)) }),
+            ("multipart", { () throws(ZMQError) in try push.sendMultipart(["a", "b"], timeout: .milliseconds(50)) }),
+            ("negative", { () throws(ZMQError) in try push.send("n", timeout: .milliseconds(-5)) }),
+        ]
+        for (name, send) in sends {
+            let start = ContinuousClock.now
+            #expect(throws: ZMQError.again, "\(name)") { try send() }
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed < .seconds(30), "\(name) took \(elapsed)")
+            if name != "negative" { #expect(elapsed >= .milliseconds(50), "\(name) took \(elapsed)") }
+        }
+        // A peer arrives: the send goes out within its timeout, and only what was sent
+        // arrives.
+        let pull = try PullSocket(context)
+        try pull.bind("inproc://timed-send")
+        try push.connect("inproc://timed-send")
+        try push.send("delivered", timeout: .seconds(30))
+        #expect(try pull.receiveString(timeout: .seconds(30)) == "delivered")
+        #expect(try pull.tryReceive() == nil)
+    }
+
     @Test("a receive with a timeout on a closed socket throws notSocket")
     func closed() throws {
         let context = try makeContext()

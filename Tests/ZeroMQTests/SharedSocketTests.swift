@@ -94,6 +94,40 @@ struct SharedSocketTests {
         #expect(try await receiver.value == "pong")
     }
 
+    @Test("timeouts: several receives with a timeout return nil at their own time; a send times out on a full queue")
+    func timeouts() async throws {
+        let context = try makeContext()
+        let pull = try PullSocket.bounded(context, timeout: asyncTestTimeout)
+        let endpoint = try pull.bind(Transport.inproc.bindEndpoint())
+        let shared = SharedSocket(pull)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup { group in
+            for limit: Duration in [.milliseconds(150), .milliseconds(50), .milliseconds(100)] {
+                group.addTask {
+                    let text = try await shared.receiveString(timeout: limit)
+                    #expect(text == nil)
+                    #expect(ContinuousClock.now - start >= limit)
+                }
+            }
+            try await group.waitForAll()
+        }
+        // A PUSH with a high-water mark of 1 and no peer queues nothing: the send waits
+        // its timeout, then throws again.
+        let push = try PushSocket(context)
+        try push.setOption(.sendHighWaterMark, 1)
+        let lonely = SharedSocket(push)
+        await #expect(throws: ZMQError.again) { try await lonely.send("nobody", timeout: .milliseconds(50)) }
+        // Connected, a message sent through one shared socket reaches the other.
+        let sender = try PushSocket(context)
+        try sender.connect(endpoint)
+        let sharedSender = SharedSocket(sender)
+        try await sharedSender.send("here", timeout: .seconds(30))
+        #expect(try await shared.receiveString(timeout: .seconds(30)) == "here")
+        await shared.close()
+        await lonely.close()
+        await sharedSender.close()
+    }
+
     @Test("close() ends a receive that waits with notSocket, and every later operation")
     func closeEndsWaits() async throws {
         let context = try makeContext()

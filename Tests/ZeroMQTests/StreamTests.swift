@@ -29,8 +29,12 @@ func serveHello(_ server: StreamSocket, received: (_ id: Message, _ data: Messag
         }
         requests[id, default: []].append(contentsOf: data)
         guard requests[id]!.suffix(4).elementsEqual("\r\n\r\n".utf8) else { continue }
-        try server.sendMultipart([id, response])
-        try server.sendMultipart([id, Message()])  // an empty data frame closes the connection
+        // Never wait on a send here: a client that has read its response may have
+        // closed already, and a send for a connection that is gone can wait forever.
+        // trySendMultipart returns false when the frames cannot be queued now.
+        if try server.trySendMultipart([id, response]) {
+            _ = try server.trySendMultipart([id, Message()])  // an empty data frame closes the connection
+        }
         requests[id] = nil
     }
 }

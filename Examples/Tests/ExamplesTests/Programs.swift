@@ -18,17 +18,42 @@ final class Program: @unchecked Sendable {
     /// Reads of the pipe under way: taken from the pipe, not yet in `lines`.
     private var reads = 0
     private let outputDescriptor: Int32
+    private let input = Pipe()
 
     /// Starts the example `name` (an executable of this package) with `arguments`.
-    init(_ name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    convenience init(_ name: String, _ arguments: [String] = []) throws {
+        try self.init(name: name, executable: Program.binaries.appendingPathComponent(name), arguments)
+    }
+
+    /// Starts a Python script with Debian's python3, which sees python3-zmq (a python3
+    /// earlier on the PATH may not); `name` is how failures call it.
+    static func python(_ name: String, _ script: String, _ arguments: [String] = []) throws -> Program {
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        return try Program(name: name, executable: URL(fileURLWithPath: python), ["-u", "-c", script] + arguments)
+    }
+
+    /// Starts `executable` with `arguments`; its standard input is a pipe (``write(_:)``,
+    /// ``closeInput()``).
+    init(name: String, executable: URL, _ arguments: [String]) throws {
+        // A write to a program that has ended must fail, not end the test process.
+        _ = Program.ignoreBrokenPipes
         self.name = name
         // Line-buffered output, as on a terminal: a program's stdout into a pipe is
         // otherwise flushed only when its buffer fills or it exits.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-        process.arguments = ["-oL", "-eL", Program.binaries.appendingPathComponent(name).path] + arguments
+        process.arguments = ["-oL", "-eL", executable.path] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        process.standardInput = input
+        // Only this program gets these pipes (as its standard input and output, which
+        // are duplicates): a program started at the same moment by another test must not
+        // inherit them, or this one's output would not end until that one exits.
+        for handle in [output.fileHandleForReading, output.fileHandleForWriting] + [
+            input.fileHandleForReading, input.fileHandleForWriting,
+        ] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
         outputDescriptor = output.fileHandleForReading.fileDescriptor
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             guard let self else { return }
@@ -46,11 +71,37 @@ final class Program: @unchecked Sendable {
             self.lock.broadcast()
             self.lock.unlock()
         }
+        // A program starts with the signal mask of the thread that starts it, and the
+        // test's threads (Dispatch's) block most signals, SIGTERM among them: without
+        // this, `terminate()` and `kill(SIGTERM)` did nothing, and every program a test
+        // left running outlived the tests.
+        var unblocked = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
     }
 
     deinit {
         if process.isRunning { process.terminate() }
+    }
+
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Writes `bytes` to the program's standard input.
+    func write(_ bytes: some Sequence<UInt8>) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data(bytes))
+    }
+
+    /// Writes `text` to the program's standard input.
+    func write(_ text: String) throws {
+        try write(Array(text.utf8))
+    }
+
+    /// Closes the program's standard input: it reads the end of input.
+    func closeInput() throws {
+        try input.fileHandleForWriting.close()
     }
 
     /// The folder of this package's executables: the one the test bundle is in.
@@ -115,17 +166,33 @@ final class Program: @unchecked Sendable {
         timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
         where condition: (String) -> Bool
     ) -> String? {
+        var found: String?
+        waitForOutput(timeout: timeout, sourceLocation: sourceLocation) { lines in
+            found = lines.first(where: condition)
+            return found != nil
+        }
+        return found
+    }
+
+    /// Waits until the lines printed so far satisfy `condition` (such as "three lines
+    /// start with ..."), or `timeout` passes (then records an issue); returns whether
+    /// they do.
+    @discardableResult
+    func waitForOutput(
+        timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+        where condition: ([String]) -> Bool
+    ) -> Bool {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         lock.lock()
         defer { lock.unlock() }
         while true {
-            if let line = lines.first(where: condition) { return line }
+            if condition(lines) { return true }
             if outputComplete || !lock.wait(until: deadline) {
-                if let line = lines.first(where: condition) { return line }
+                if condition(lines) { return true }
                 Issue.record(
-                    "\(name): no such line within \(timeout); it printed:\n\(lines.joined(separator: "\n"))",
+                    "\(name): not the output expected within \(timeout); it printed:\n\(lines.joined(separator: "\n"))",
                     sourceLocation: sourceLocation)
-                return nil
+                return false
             }
         }
     }

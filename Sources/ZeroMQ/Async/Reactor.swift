@@ -11,7 +11,7 @@ import Darwin
 /// The one thread that waits for every socket's async operations, and an executor that
 /// tasks can run on.
 ///
-/// An `await` on a socket (``Socket/receive()-910iq``, ``Socket/send(_:more:timeout:)-(Message,_,_)``
+/// An `await` on a socket (``Socket/receive()-910iq``, ``Socket/send(_:more:timeout:)-3q7oz``
 /// and the rest) first tries the operation without blocking. Only when libzmq says it
 /// would block does the task suspend, and the reactor watches the socket's `ZMQ_FD`
 /// (with epoll on Linux, kqueue on Apple platforms) until libzmq signals it, then

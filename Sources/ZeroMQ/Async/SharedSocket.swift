@@ -29,7 +29,7 @@
 /// message of their own, in the order they asked; concurrent sends are queued in the
 /// order they asked.
 ///
-/// A multipart message sent with ``sendMultipart(_:)-([Message])`` goes out whole:
+/// A multipart message sent with ``sendMultipart(_:timeout:)-([Message],_)`` goes out whole:
 /// libzmq takes all its frames in one call. Frames sent one by one, with `more: true`,
 /// can interleave with another task's between two awaits: send multipart messages whole.
 ///
@@ -108,29 +108,32 @@ public actor SharedSocket<Kind: SocketTypeProtocol> {
 extension SharedSocket where Kind: SendingSocketType {
     /// Sends a message, waiting on the actor, without blocking a thread, while it cannot
     /// be queued. The corresponding C function is `zmq_msg_send`.
-    public func send(_ message: sending Message) async throws {
-        try await socket.send(message)
+    ///
+    /// With a `timeout`, it waits at most that long, then throws ``ZMQError/again`` with
+    /// nothing sent; `nil` waits for the socket's ``SocketOption/sendTimeout``.
+    public func send(_ message: sending Message, timeout: Duration? = nil) async throws {
+        try await socket.send(message, timeout: timeout)
     }
 
     /// Sends the UTF-8 bytes of `string`, waiting while they cannot be queued.
-    public func send(_ string: String) async throws {
-        try await socket.send(string)
+    public func send(_ string: String, timeout: Duration? = nil) async throws {
+        try await socket.send(string, timeout: timeout)
     }
 
     /// Sends a copy of `bytes`, waiting while they cannot be queued.
-    public func send(_ bytes: [UInt8]) async throws {
-        try await socket.send(bytes)
+    public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
+        try await socket.send(bytes, timeout: timeout)
     }
 
     /// Sends `parts` as one multipart message, whole: another task's frames never come
     /// between them.
-    public func sendMultipart(_ parts: sending [Message]) async throws {
-        try await socket.sendMultipart(parts)
+    public func sendMultipart(_ parts: sending [Message], timeout: Duration? = nil) async throws {
+        try await socket.sendMultipart(parts, timeout: timeout)
     }
 
     /// Sends the UTF-8 bytes of `parts` as one multipart message, whole.
-    public func sendMultipart(_ parts: [String]) async throws {
-        try await socket.sendMultipart(parts)
+    public func sendMultipart(_ parts: [String], timeout: Duration? = nil) async throws {
+        try await socket.sendMultipart(parts, timeout: timeout)
     }
 }
 
@@ -152,6 +155,25 @@ extension SharedSocket where Kind: ReceivingSocketType {
     /// Receives every frame of the next multipart message.
     public func receiveMultipart() async throws -> sending [Message] {
         try await socket.receiveMultipart()
+    }
+
+    /// Receives the next frame, waiting at most `timeout` (`nil`: as ``receive()``).
+    ///
+    /// - Returns: The frame, or `nil` when none arrived within `timeout`.
+    public func receive(timeout: Duration?) async throws -> sending Message? {
+        try await socket.receive(timeout: timeout)
+    }
+
+    /// Receives the next frame as a string, waiting at most `timeout`; `nil` when none
+    /// arrived within it.
+    public func receiveString(timeout: Duration?) async throws -> String? {
+        try await socket.receiveString(timeout: timeout)
+    }
+
+    /// Receives the next multipart message, waiting at most `timeout` for its first
+    /// frame; `nil` when none arrived within it.
+    public func receiveMultipart(timeout: Duration?) async throws -> sending [Message]? {
+        try await socket.receiveMultipart(timeout: timeout)
     }
 }
 

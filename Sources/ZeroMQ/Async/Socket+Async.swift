@@ -459,7 +459,7 @@ extension Socket where Kind: ReceivingSocketType {
 extension Socket where Kind: SendingSocketType {
     /// Sends a message, waiting without blocking a thread while it cannot be queued.
     ///
-    /// As with ``send(_:more:)-(Message,_)``, a message not used after the call passes to libzmq
+    /// As with ``send(_:more:timeout:)-7i2zx``, a message not used after the call passes to libzmq
     /// without a copy.
     ///
     /// - Parameters:

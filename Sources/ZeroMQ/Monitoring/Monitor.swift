@@ -89,7 +89,13 @@ public final class Monitor {
             return count
         }
         let endpoint = "inproc://swift-zeromq.monitor.\(number)"
-        let pair = try PairSocket(context)
+        let pair: PairSocket
+        do {
+            pair = try PairSocket(context)
+        } catch {
+            // Named for what was asked, not for the monitor's own socket.
+            throw ZMQError(error.code, operation: "zmq_socket_monitor", target: kindName, reason: error.reason)
+        }
         // No high-water mark on the monitor's side of the inproc pipe (libzmq adds the
         // two sides' marks, and 0 on either side means none): libzmq never blocks on a
         // full queue, neither in an I/O thread nor in the detaching zmq_socket_monitor.
@@ -254,7 +260,7 @@ public final class Monitor {
     // MARK: Awaiting events
 
     /// Waits for the next event without blocking a thread: the monitor's PAIR socket is
-    /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)-527g7`` does.
+    /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)-2hyxh`` does.
     ///
     /// ```swift
     /// let monitor = try client.monitor([.handshakeSucceeded])

@@ -135,6 +135,7 @@ extension Socket {
         _ option: SocketOption<Kind, Value, Access>, _ value: Value
     ) throws(ZMQError) {
         try checkKind(option.kinds, option.name, "setsockopt")
+        guard !isClosed else { throw closedError("setsockopt", option: option.name) }
         try withCalls("setsockopt") { calls throws(ZMQError) in
             try option.codec.set(calls, option.rawValue, option.name, value)
         }
@@ -155,6 +156,7 @@ extension Socket {
         _ option: SocketOption<Kind, Value, Access>
     ) throws(ZMQError) -> Value {
         try checkKind(option.kinds, option.name, "getsockopt")
+        guard !isClosed else { throw closedError("getsockopt", option: option.name) }
         return try withCalls("getsockopt") { calls throws(ZMQError) in
             try option.codec.get(calls, option.rawValue, option.name)
         }

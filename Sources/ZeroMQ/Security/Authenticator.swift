@@ -148,7 +148,14 @@ final class AuthenticatorCore: Sendable {
     static func start(_ context: Context, _ policies: Policies) throws(ZMQError) -> AuthenticatorCore {
         // A ROUTER, not a REP: each handshake has its own pipe to it, so that a reply
         // can go out as soon as its decision is made, whatever the order of requests.
-        let zapSocket = try RouterSocket(context)
+        let zapSocket: RouterSocket
+        do {
+            zapSocket = try RouterSocket(context)
+        } catch {
+            // Named for what was asked, not for the authenticator's own socket.
+            throw ZMQError(
+                error.code, operation: "start authenticator", target: Authenticator.endpoint, reason: error.reason)
+        }
         try zapSocket.setOption(.linger, .zero)
         do {
             try zapSocket.bind(Authenticator.endpoint)

@@ -242,7 +242,7 @@ extension Socket where Kind: ReceivingSocketType {
         let deadline = try receiveDeadline(timeout)
         repeat {
             if let message = try tryReceive() { return message }
-        } while try waitReadable(until: deadline)
+        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
         return nil
     }
 
@@ -260,7 +260,7 @@ extension Socket where Kind: ReceivingSocketType {
         let deadline = try receiveDeadline(timeout)
         repeat {
             if try tryReceive(into: &message) { return true }
-        } while try waitReadable(until: deadline)
+        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
         return false
     }
 
@@ -276,7 +276,7 @@ extension Socket where Kind: ReceivingSocketType {
         let deadline = try receiveDeadline(timeout)
         repeat {
             if let bytes = try tryReceiveBytes() { return bytes }
-        } while try waitReadable(until: deadline)
+        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
         return nil
     }
 
@@ -292,7 +292,7 @@ extension Socket where Kind: ReceivingSocketType {
         let deadline = try receiveDeadline(timeout)
         repeat {
             if let string = try tryReceiveString() { return string }
-        } while try waitReadable(until: deadline)
+        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
         return nil
     }
 
@@ -309,39 +309,15 @@ extension Socket where Kind: ReceivingSocketType {
         let deadline = try receiveDeadline(timeout)
         repeat {
             if let parts = try tryReceiveMultipart() { return parts }
-        } while try waitReadable(until: deadline)
+        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
         return nil
     }
 
     /// When a receive with `timeout` gives up; `nil` takes the socket's own
     /// ``SocketOption/receiveTimeout``, as ``receive()-6xbli`` does (infinite unless set).
-    private func receiveDeadline(_ timeout: Duration?) throws(ZMQError) -> ReceiveDeadline {
-        if let timeout { return ReceiveDeadline(timeout) }
-        return ReceiveDeadline(try option(.receiveTimeout).duration)
-    }
-
-    /// Waits until the socket has a frame to receive or `deadline` passes.
-    ///
-    /// - Returns: `true` when the socket may have a frame (try to receive it), `false`
-    ///   when the deadline has passed.
-    private func waitReadable(until deadline: ReceiveDeadline) throws(ZMQError) -> Bool {
-        while true {
-            // -1: no deadline, poll until the socket is readable.
-            var milliseconds: Int32 = -1
-            if let instant = deadline.instant {
-                let remaining = ContinuousClock.now.duration(to: instant)
-                guard remaining > .zero else { return false }
-                // Timeout(_:) rounds up to whole milliseconds, so the poll does not end a
-                // fraction of a millisecond early and loop without waiting.
-                milliseconds = Timeout(remaining).milliseconds
-            }
-            switch try pollAlone(Int16(ZMQ_POLLIN), milliseconds: milliseconds) {
-            case .success(true): return true
-            case .success(false): continue
-            case .failure(let error) where error.code == EINTR: continue
-            case .failure(let error): throw ZMQError.failed(error.code, "receive", socket: kind.name)
-            }
-        }
+    private func receiveDeadline(_ timeout: Duration?) throws(ZMQError) -> OperationDeadline {
+        if let timeout { return OperationDeadline(timeout) }
+        return OperationDeadline(try option(.receiveTimeout).duration)
     }
 
     /// Whether the frame received last is followed by more frames of the same message.
@@ -351,15 +327,5 @@ extension Socket where Kind: ReceivingSocketType {
     /// `ZMQ_RCVMORE`.
     public var hasMore: Bool {
         get throws(ZMQError) { try option(.receiveMore) }
-    }
-}
-
-/// When a receive with a timeout gives up: `timeout` from now, where a negative
-/// `timeout` counts as zero (it never means "forever"), or never for a `nil` timeout.
-private struct ReceiveDeadline {
-    let instant: ContinuousClock.Instant?
-
-    init(_ timeout: Duration?) {
-        instant = timeout.map { ContinuousClock.now.advanced(by: max($0, .zero)) }
     }
 }

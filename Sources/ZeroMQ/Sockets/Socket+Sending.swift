@@ -5,7 +5,10 @@ import CZeroMQ
 ///
 /// Each operation comes in two forms:
 /// - `send` blocks until libzmq queues the frame, or until `ZMQ_SNDTIMEO` passes, when
-///   it throws ``ZMQError/again``.
+///   it throws ``ZMQError/again``. Given a `timeout:`, it waits at most that long
+///   instead (`zmq_poll` of this socket alone, then the send with `ZMQ_DONTWAIT`) and
+///   throws ``ZMQError/again`` with nothing sent when it passes; a zero or negative
+///   timeout sends only if that needs no wait.
 /// - `trySend` never blocks (`ZMQ_DONTWAIT`): it returns `false` when the frame cannot
 ///   be queued now, and throws only real errors.
 ///
@@ -27,6 +30,11 @@ extension Socket where Kind: SendingSocketType {
     /// `send(consume message)` to hand it over in every build, so that a zero-copy
     /// message's deallocator does not wait for the variable.
     ///
+    /// With a `timeout`, it waits at most that long for the message to be queued; when
+    /// it passes, nothing was sent and the call throws ``ZMQError/again``. `nil` (the
+    /// default) waits as libzmq does: until it is queued, or for the socket's
+    /// ``SocketOption/sendTimeout``.
+    ///
     /// - Throws: ``ZMQError/again`` when `ZMQ_SNDTIMEO` passes, ``ZMQError/invalidState``
     ///   when the socket's pattern forbids sending now (a REQ sending twice),
     ///   ``ZMQError/contextTerminated``, ``ZMQError/notSocket`` after ``close()``.
@@ -38,8 +46,13 @@ extension Socket where Kind: SendingSocketType {
             "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
     )
     @inlinable
-    public func send(_ message: consuming Message, more: Bool = false) throws(ZMQError) {
-        _ = try sendMessage(&message, flags: more ? ZMQ_SNDMORE : 0, "send")
+    public func send(_ message: consuming Message, more: Bool = false, timeout: Duration? = nil) throws(ZMQError) {
+        let flags = more ? ZMQ_SNDMORE : 0
+        if let timeout {
+            try sendWithin(timeout) { () throws(ZMQError) in try sendMessage(&message, flags: flags | ZMQ_DONTWAIT, "send") }
+        } else {
+            _ = try sendMessage(&message, flags: flags, "send")
+        }
     }
 
     /// Sends a message if it can be queued without blocking.
@@ -70,6 +83,21 @@ extension Socket where Kind: SendingSocketType {
             resetScratch()
             throw error
         }
+    }
+
+    /// Retries `attempt` (a send with `ZMQ_DONTWAIT`, `false` for `EAGAIN`) each time
+    /// the socket polls writable, until it succeeds or `timeout` passes: the sends that
+    /// take a `timeout`.
+    ///
+    /// - Throws: ``ZMQError/again`` when `timeout` passed with nothing sent.
+    @usableFromInline
+    func sendWithin(_ timeout: Duration, _ attempt: () throws(ZMQError) -> Bool) throws(ZMQError) {
+        let deadline = OperationDeadline(timeout)
+        repeat {
+            if try attempt() { return }
+        } while try waitUntilReady(ZMQ_POLLOUT, until: deadline, "send")
+        throw ZMQError(
+            EAGAIN, operation: "send", target: kind.name, reason: "nothing could be queued within \(timeout)")
     }
 
     /// Drops whatever a failed send left in the scratch message.
@@ -114,8 +142,15 @@ extension Socket where Kind: SendingSocketType {
             "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
     )
     @inlinable
-    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, more: Bool = false) throws(ZMQError) {
-        _ = try sendBytes(bytes, flags: more ? ZMQ_SNDMORE : 0)
+    public func send<Bytes: Sequence<UInt8>>(_ bytes: Bytes, more: Bool = false, timeout: Duration? = nil)
+        throws(ZMQError)
+    {
+        let flags = more ? ZMQ_SNDMORE : 0
+        if let timeout {
+            try sendWithin(timeout) { () throws(ZMQError) in try sendBytes(bytes, flags: flags | ZMQ_DONTWAIT) }
+        } else {
+            _ = try sendBytes(bytes, flags: flags)
+        }
     }
 
     /// Sends a copy of `bytes` if it can be queued without blocking.
@@ -139,8 +174,13 @@ extension Socket where Kind: SendingSocketType {
             "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
     )
     @inlinable
-    public func send(_ string: some StringProtocol, more: Bool = false) throws(ZMQError) {
-        _ = try sendString(string, flags: more ? ZMQ_SNDMORE : 0)
+    public func send(_ string: some StringProtocol, more: Bool = false, timeout: Duration? = nil) throws(ZMQError) {
+        let flags = more ? ZMQ_SNDMORE : 0
+        if let timeout {
+            try sendWithin(timeout) { () throws(ZMQError) in try sendString(string, flags: flags | ZMQ_DONTWAIT) }
+        } else {
+            _ = try sendString(string, flags: flags)
+        }
     }
 
     /// Sends the UTF-8 bytes of `string` if they can be queued without blocking.
@@ -210,7 +250,10 @@ extension Socket where Kind: SendingSocketType {
         message:
             "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
     )
-    public func sendMultipart(_ parts: [Message]) throws(ZMQError) {
+    public func sendMultipart(_ parts: [Message], timeout: Duration? = nil) throws(ZMQError) {
+        if let timeout {
+            return try sendWithin(timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        }
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
             var part = part
             return try sendMessage(&part, flags: flags, "send")
@@ -235,7 +278,12 @@ extension Socket where Kind: SendingSocketType {
         message:
             "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
     )
-    public func sendMultipart<Part: Sequence<UInt8>>(_ parts: some Collection<Part>) throws(ZMQError) {
+    public func sendMultipart<Part: Sequence<UInt8>>(_ parts: some Collection<Part>, timeout: Duration? = nil)
+        throws(ZMQError)
+    {
+        if let timeout {
+            return try sendWithin(timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        }
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
             try sendBytes(part, flags: flags)
         }
@@ -257,7 +305,12 @@ extension Socket where Kind: SendingSocketType {
         message:
             "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
     )
-    public func sendMultipart<Part: StringProtocol>(_ parts: some Collection<Part>) throws(ZMQError) {
+    public func sendMultipart<Part: StringProtocol>(_ parts: some Collection<Part>, timeout: Duration? = nil)
+        throws(ZMQError)
+    {
+        if let timeout {
+            return try sendWithin(timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        }
         _ = try sendMultipart(parts, flags: 0) { part, flags throws(ZMQError) in
             try sendString(part, flags: flags)
         }
@@ -291,7 +344,10 @@ extension Socket where Kind: SendingSocketType {
         message:
             "blocks the thread until the message is queued. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use trySend()"
     )
-    public func sendMultipart(_ parts: [any MessagePart]) throws(ZMQError) {
+    public func sendMultipart(_ parts: [any MessagePart], timeout: Duration? = nil) throws(ZMQError) {
+        if let timeout {
+            return try sendWithin(timeout) { () throws(ZMQError) in try trySendMultipart(parts) }
+        }
         _ = try sendMultipart(parts, flags: 0, sendPart: sendPart)
     }
 

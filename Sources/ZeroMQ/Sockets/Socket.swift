@@ -34,7 +34,7 @@ import Darwin
 /// The blocking operations (`send`, `receive` and the rest) block the calling thread
 /// until they complete or the socket's send or receive timeout passes, so they are
 /// unavailable in async code (`noasync`). There, use the `async` forms
-/// (``receive()-910iq``, ``send(_:more:timeout:)-(Message,_,_)``, ``messages`` and the
+/// (``receive()-910iq``, ``send(_:more:timeout:)-3q7oz``, ``messages`` and the
 /// rest), which wait on the ``Reactor`` without blocking a thread; in an async function,
 /// Swift picks them by itself. A blocking call in a task holds a thread
 /// of the cooperative pool, which has one per core, and tasks blocked in `receive()`
@@ -186,6 +186,15 @@ public final class Socket<Kind: SocketTypeProtocol> {
             CZMQ_ENOTSOCK, operation: operation.description, target: kind.name,
             reason: "the socket belongs to \(holder), whose thread uses it and closes it; "
                 + "use it only before handing it over")
+    }
+
+    /// The error for setting or reading option `name` of the socket once it is closed:
+    /// it names the option, as every other option error does.
+    @inline(never)
+    func closedError(_ operation: StaticString, option name: String) -> ZMQError {
+        var error = closedError(operation)
+        error.target = "\(name) of \(error.target ?? kind.name)"
+        return error
     }
 }
 

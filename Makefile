@@ -113,3 +113,31 @@ fuzz: deps
 ## two minutes; skips where the machine refuses). ONLY=heartbeats|kills|... runs some.
 test-faults: deps
 	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/test-faults.sh
+
+.PHONY: leaks soak load
+
+## No definite leak: the test suite under LeakSanitizer (after a canary proves it live),
+## then the memcheck program and the soak patterns under valgrind --leak-check=full,
+## with the Swift runtime's caches suppressed and justified in scripts/valgrind-leaks.supp
+## (about five minutes).
+leaks: deps
+	@bash scripts/ensure-deps.sh valgrind python3-zmq
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/leaks.sh
+
+## Ten million messages through each pattern (PUSH/PULL, REQ/REP, PUB/SUB, ROUTER/DEALER)
+## and through the async API, resident memory sampled every million; fails on a lost
+## message or on growth past 2 MiB (about two minutes).
+soak: deps
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/soak.sh
+
+## 500 connections on a blocking ROUTER and 1000 DEALER tasks on an async one, from
+## several processes, every request answered once; a proxy under 4 million requests whose
+## statistics add up (about a minute; raises ulimit -n to 4096 where it is lower).
+load: deps
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/load.sh
+
+## Everything above that shows the library survives what production does to it: fuzz,
+## test-faults, leaks, soak and load, one after the other (about fifteen minutes on two
+## cores, plus their builds; each stops by itself). CI runs it after make sanitize.
+.PHONY: reliability
+reliability: fuzz test-faults leaks soak load

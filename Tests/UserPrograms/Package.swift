@@ -45,5 +45,15 @@ let package = Package(
         // (a numbered PUSH/PULL stream, a ROUTER server, REQ and DEALER clients; sync and
         // async), one process on one network namespace each.
         .executableTarget(name: "fault-peer", dependencies: [zeroMQ]),
+
+        // Leaks, soak and load (`make soak`, `make load`; Docs/Reliability.md).
+        // Ten million messages through one pattern, sampling resident memory.
+        .executableTarget(name: "soak", dependencies: [zeroMQ]),
+        // A ROUTER echoing to hundreds of peers (blocking or async), many DEALER tasks per
+        // process, a broker (a managed proxy) that reports its statistics, and its workers.
+        .executableTarget(name: "load-router", dependencies: [zeroMQ]),
+        .executableTarget(name: "load-dealers", dependencies: [zeroMQ]),
+        .executableTarget(name: "load-proxy", dependencies: [zeroMQ]),
+        .executableTarget(name: "load-worker", dependencies: [zeroMQ]),
     ]
 )

@@ -239,11 +239,7 @@ extension Socket where Kind: ReceivingSocketType {
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
     public func receive(timeout: Duration?) throws(ZMQError) -> sending Message? {
-        let deadline = try receiveDeadline(timeout)
-        repeat {
-            if let message = try tryReceive() { return message }
-        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
-        return nil
+        try receiveWithin(timeout) { () throws(ZMQError) in try tryReceive() }
     }
 
     /// Receives the next frame into `message`, waiting at most `timeout` for it, and
@@ -257,11 +253,7 @@ extension Socket where Kind: ReceivingSocketType {
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
     public func receive(into message: inout Message, timeout: Duration?) throws(ZMQError) -> Bool {
-        let deadline = try receiveDeadline(timeout)
-        repeat {
-            if try tryReceive(into: &message) { return true }
-        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
-        return false
+        try receiveWithin(timeout) { () throws(ZMQError) in try tryReceive(into: &message) ? () : nil } != nil
     }
 
     /// Receives the next frame as an array of bytes, waiting at most `timeout` for it.
@@ -273,11 +265,7 @@ extension Socket where Kind: ReceivingSocketType {
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
     public func receiveBytes(timeout: Duration?) throws(ZMQError) -> [UInt8]? {
-        let deadline = try receiveDeadline(timeout)
-        repeat {
-            if let bytes = try tryReceiveBytes() { return bytes }
-        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
-        return nil
+        try receiveWithin(timeout) { () throws(ZMQError) in try tryReceiveBytes() }
     }
 
     /// Receives the next frame as a string, waiting at most `timeout` for it.
@@ -289,11 +277,7 @@ extension Socket where Kind: ReceivingSocketType {
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
     public func receiveString(timeout: Duration?) throws(ZMQError) -> String? {
-        let deadline = try receiveDeadline(timeout)
-        repeat {
-            if let string = try tryReceiveString() { return string }
-        } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
-        return nil
+        try receiveWithin(timeout) { () throws(ZMQError) in try tryReceiveString() }
     }
 
     /// Receives every frame of the next multipart message, waiting at most `timeout`
@@ -306,9 +290,18 @@ extension Socket where Kind: ReceivingSocketType {
             "blocks the thread until a frame arrives or the timeout passes. In an async function, write 'try await' to use the async form. Top-level code picks this blocking form even with 'await': move the socket code into an async function or @main, or use tryReceive() or 'for try await' over socket.messages"
     )
     public func receiveMultipart(timeout: Duration?) throws(ZMQError) -> sending [Message]? {
+        try receiveWithin(timeout) { () throws(ZMQError) in try tryReceiveMultipart() }
+    }
+
+    /// Retries `attempt` (a receive with `ZMQ_DONTWAIT`, `nil` for `EAGAIN`) each time
+    /// the socket polls readable, until it returns something or `timeout` passes: the
+    /// receives that take a `timeout`, as ``sendWithin(_:_:)`` is for sends.
+    private func receiveWithin<Result>(
+        _ timeout: Duration?, _ attempt: () throws(ZMQError) -> sending Result?
+    ) throws(ZMQError) -> sending Result? {
         let deadline = try receiveDeadline(timeout)
         repeat {
-            if let parts = try tryReceiveMultipart() { return parts }
+            if let result = try attempt() { return result }
         } while try waitUntilReady(ZMQ_POLLIN, until: deadline, "receive")
         return nil
     }

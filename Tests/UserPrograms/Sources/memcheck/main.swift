@@ -127,6 +127,20 @@ func main() throws(ZMQError) {
         check(try server.tryReceive() == nil, "tryReceive when empty")
         check(try server.tryReceive(into: &reused) == false && reused.string == "reuse 2", "tryReceive(into:) keeps")
         check(try server.tryReceiveString() == nil, "tryReceiveString when empty")
+        // The timed forms: zmq_poll of the socket alone, then the operation with
+        // ZMQ_DONTWAIT; a timeout that passes leaves the message as it was.
+        check(try server.receive(timeout: .milliseconds(5)) == nil, "receive(timeout:) when empty")
+        check(
+            try server.receive(into: &reused, timeout: .zero) == false && reused.string == "reuse 2",
+            "receive(into:timeout:) keeps")
+        let timed = Message("timed")
+        try client.send(timed, timeout: .seconds(5))
+        try client.sendMultipart(["timed", "parts"], timeout: .seconds(5))
+        check(try server.receive(into: &reused, timeout: .seconds(5)) && reused.string == "timed", "timed send")
+        check(
+            try server.receiveMultipart(timeout: .seconds(5))?.map(\.string) == ["timed", "parts"],
+            "timed multipart")
+        check(timed.string == "timed", "a sent message that is still used keeps its bytes")
         try client.send("metadata")
         let received = try server.receive()
         // inproc has no handshake, so no metadata.

@@ -109,6 +109,7 @@ extension Socket {
                 timeout.map { "timed out after \($0)" }
                 ?? (direction == .receive
                     ? "timed out (ZMQ_RCVTIMEO)" : "timed out (ZMQ_SNDTIMEO) or no peer can take the message")
+            if direction == .send { sendFailureObserver?(.timedOut) }
             throw ZMQError(EAGAIN, operation: operation.description, target: kind.name, reason: limit)
         }
         return result

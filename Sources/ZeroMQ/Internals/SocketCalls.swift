@@ -29,7 +29,7 @@ import Darwin
 //   ``SocketCalls``, whose initialiser nothing else in the module uses on an open,
 //   adopted socket, and applies the rule when the body returns or throws.
 // - The inlined sends and receives below, which apply it themselves on success, and
-//   in ``Socket/retry(_:_:_:)`` on failure.
+//   in ``Socket/retry(_:_:sending:_:)`` on failure.
 // The async wait (Async/Socket+Async.swift) is the one place that defers the rule: its
 // head reads `ZMQ_EVENTS` itself after a failed attempt, and that read wakes the others
 // (``Socket/readEventsWakingWaiters()``).
@@ -108,7 +108,7 @@ extension Socket {
             if _slowPath(asyncWaiters != 0) { wakeAsyncWaiters() }
             return true
         }
-        return try retry(flags, operation) { handle in zmq_msg_send(message, handle, flags) }
+        return try retry(flags, operation, sending: true) { handle in zmq_msg_send(message, handle, flags) }
     }
 
     /// `zmq_send` of a buffer that libzmq copies, with the same error protocol.
@@ -121,7 +121,9 @@ extension Socket {
             if _slowPath(asyncWaiters != 0) { wakeAsyncWaiters() }
             return true
         }
-        return try retry(flags, operation) { handle in zmq_send(handle, bytes.baseAddress, bytes.count, flags) }
+        return try retry(flags, operation, sending: true) { handle in
+            zmq_send(handle, bytes.baseAddress, bytes.count, flags)
+        }
     }
 
     /// `zmq_send_const`: libzmq keeps a pointer to `bytes` instead of copying them.
@@ -130,7 +132,9 @@ extension Socket {
             if _slowPath(asyncWaiters != 0) { wakeAsyncWaiters() }
             return
         }
-        _ = try retry(flags, "send") { handle in zmq_send_const(handle, bytes.baseAddress, bytes.count, flags) }
+        _ = try retry(flags, "send", sending: true) { handle in
+            zmq_send_const(handle, bytes.baseAddress, bytes.count, flags)
+        }
     }
 
     /// `zmq_msg_recv` with the same error protocol.
@@ -143,7 +147,7 @@ extension Socket {
             if _slowPath(asyncWaiters != 0) { wakeAsyncWaiters() }
             return true
         }
-        return try retry(flags, operation) { handle in zmq_msg_recv(message, handle, flags) }
+        return try retry(flags, operation, sending: false) { handle in zmq_msg_recv(message, handle, flags) }
     }
 
     /// The slow path of every send and receive, out of line so that the inlined fast
@@ -151,10 +155,14 @@ extension Socket {
     /// first attempt failed, it throws for the closed socket, repeats `call` after
     /// `EINTR`, returns `false` for `EAGAIN` under `ZMQ_DONTWAIT`, and throws the rest.
     /// A failed call processed the socket's commands too, so the rule applies.
+    ///
+    /// It is also where a send that did not queue its message is seen, so it is the one
+    /// place that reports `EAGAIN` and `EHOSTUNREACH` to ``sendFailureObserver``.
     @usableFromInline
     @inline(never)
     func retry(
-        _ flags: Int32, _ operation: StaticString, _ call: (UnsafeMutableRawPointer) -> Int32
+        _ flags: Int32, _ operation: StaticString, sending: Bool,
+        _ call: (UnsafeMutableRawPointer) -> Int32
     ) throws(ZMQError) -> Bool {
         let handle = try liveHandle(operation)
         var code = zmq_errno()
@@ -164,6 +172,14 @@ extension Socket {
                 if call(handle) >= 0 { return true }
                 code = zmq_errno()
                 continue
+            }
+            if sending, let observer = sendFailureObserver {
+                switch code {
+                // Under ZMQ_DONTWAIT: no room now. Without it: ZMQ_SNDTIMEO passed.
+                case EAGAIN: observer(flags & ZMQ_DONTWAIT != 0 ? .full : .timedOut)
+                case EHOSTUNREACH: observer(.unroutable)
+                default: break
+                }
             }
             if code == EAGAIN && flags & ZMQ_DONTWAIT != 0 { return false }
             throw ZMQError.failed(code, operation, socket: kind.name)
@@ -186,7 +202,7 @@ extension Socket where Kind: SendingSocketType {
                 if _slowPath(asyncWaiters != 0) { wakeAsyncWaiters() }
                 return true
             }
-            return try retry(flags, "send") { handle in
+            return try retry(flags, "send", sending: true) { handle in
                 bytes.withContiguousStorageIfAvailable { zmq_send(handle, $0.baseAddress, $0.count, flags) } ?? -1
             }
         }

@@ -63,6 +63,11 @@ public final class Authenticator: Sendable {
     ///   - context: The context whose ZAP endpoint the authenticator serves.
     ///   - policy: The policy for requests of any domain not in `domains`.
     ///   - domains: Policies by ZAP domain (the server socket's `ZMQ_ZAP_DOMAIN`).
+    ///   - observer: Told about every decision, with the request it answers, on the
+    ///     authenticator's thread as the reply goes out (after a handler's task has
+    ///     returned its response): for logs and counters, so keep it short. The request
+    ///     holds the credentials, PLAIN passwords included: never log them.
+    ///     ZeroMQServices' `AuthenticatorService` logs and counts decisions with it.
     /// - Throws: ``ZMQError/addressInUse`` naming `inproc://zeromq.zap.01` when another
     ///   authenticator serves the context; ``ZMQError/contextTerminated`` when the context
     ///   is shut down or being closed.
@@ -70,9 +75,11 @@ public final class Authenticator: Sendable {
     /// The corresponding C calls are `zmq_bind` of a `ZMQ_ROUTER` socket to
     /// `inproc://zeromq.zap.01`, on a new thread.
     public static func start(
-        in context: Context, policy: ZAPPolicy = ZAPPolicy(), domains: [String: ZAPPolicy] = [:]
+        in context: Context, policy: ZAPPolicy = ZAPPolicy(), domains: [String: ZAPPolicy] = [:],
+        observer: (@Sendable (ZAPRequest, ZAPResponse) -> Void)? = nil
     ) throws(ZMQError) -> Authenticator {
-        try Authenticator(core: AuthenticatorCore.start(context, Policies(fallback: policy, domains: domains)))
+        try Authenticator(
+            core: AuthenticatorCore.start(context, Policies(fallback: policy, domains: domains), observer: observer))
     }
 
     /// Stops the authenticator and waits until its thread has ended and closed its
@@ -138,14 +145,22 @@ final class AuthenticatorCore: Sendable {
     let thread: ManagedThread
     /// Runs the handlers' tasks on the thread, and carries their replies to it.
     private let executor: AuthenticatorExecutor
+    /// Told about every decision (``Authenticator/start(in:policy:domains:observer:)``).
+    private let observer: (@Sendable (ZAPRequest, ZAPResponse) -> Void)?
 
-    private init(policies: Policies, thread: ManagedThread, executor: AuthenticatorExecutor) {
+    private init(
+        policies: Policies, thread: ManagedThread, executor: AuthenticatorExecutor,
+        observer: (@Sendable (ZAPRequest, ZAPResponse) -> Void)?
+    ) {
         self.policies = Locked(policies)
         self.thread = thread
         self.executor = executor
+        self.observer = observer
     }
 
-    static func start(_ context: Context, _ policies: Policies) throws(ZMQError) -> AuthenticatorCore {
+    static func start(
+        _ context: Context, _ policies: Policies, observer: (@Sendable (ZAPRequest, ZAPResponse) -> Void)?
+    ) throws(ZMQError) -> AuthenticatorCore {
         // A ROUTER, not a REP: each handshake has its own pipe to it, so that a reply
         // can go out as soon as its decision is made, whatever the order of requests.
         let zapSocket: RouterSocket
@@ -175,7 +190,7 @@ final class AuthenticatorCore: Sendable {
         // Any message on the control socket stops the thread: an empty one.
         let (thread, control) = try ManagedThread.controlled(
             name: "authenticator", stopMessage: { Message() }, stoppedBeforeClosing: [context])
-        let core = AuthenticatorCore(policies: policies, thread: thread, executor: executor)
+        let core = AuthenticatorCore(policies: policies, thread: thread, executor: executor, observer: observer)
         try thread.start(operation: "start authenticator") {
             core.run(zapSocket, inbox, control)
         }
@@ -271,7 +286,7 @@ final class AuthenticatorCore: Sendable {
         let zap = frames[2...]
         let requestID = zap.count > 1 ? Array(zap[zap.startIndex + 1]) : []
         guard zap.count >= 6, zap[zap.startIndex].string == "1.0" else {
-            return Self.reply(envelope, requestID, .internalError("Malformed ZAP request"))
+            return reply(envelope, requestID, .internalError("Malformed ZAP request"), to: nil)
         }
         let fields = Array(zap)
         let request = ZAPRequest(
@@ -281,11 +296,11 @@ final class AuthenticatorCore: Sendable {
         let policy = policies.withLock { $0.domains[request.domain] ?? $0.fallback }
         switch policy.decision(for: request) {
         case .decided(let response):
-            return Self.reply(envelope, requestID, response)
+            return reply(envelope, requestID, response, to: request)
         case .handler(let decide):
             let routingID = Array(frames[0])
             ask(decide, request) { response in
-                Self.reply([Message(routingID), Message()], requestID, response)
+                self.reply([Message(routingID), Message()], requestID, response, to: request)
             }
             return nil
         }
@@ -319,8 +334,11 @@ final class AuthenticatorCore: Sendable {
     }
 
     /// The ROUTER frames of a reply: the envelope, then the ZAP reply's six frames. A
-    /// response whose metadata cannot be encoded becomes a 500 that says why.
-    private static func reply(_ envelope: [Message], _ requestID: [UInt8], _ response: ZAPResponse) -> [Message] {
+    /// response whose metadata cannot be encoded becomes a 500 that says why. The one
+    /// place every decision about a request passes, so the one that tells the observer.
+    private func reply(
+        _ envelope: [Message], _ requestID: [UInt8], _ response: ZAPResponse, to request: ZAPRequest?
+    ) -> [Message] {
         var response = response
         let metadata: [UInt8]
         do throws(ZMQError) {
@@ -329,6 +347,7 @@ final class AuthenticatorCore: Sendable {
             response = .internalError("\(error)")
             metadata = []
         }
+        if let request, let observer { observer(request, response) }
         return envelope + [
             Message("1.0"), Message(requestID), Message(String(response.status.rawValue)),
             Message(response.statusText), Message(response.userID), Message(metadata),

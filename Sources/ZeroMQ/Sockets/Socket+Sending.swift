@@ -96,6 +96,7 @@ extension Socket where Kind: SendingSocketType {
         repeat {
             if try attempt() { return }
         } while try waitUntilReady(ZMQ_POLLOUT, until: deadline, "send")
+        sendFailureObserver?(.timedOut)
         throw ZMQError(
             EAGAIN, operation: "send", target: kind.name, reason: "nothing could be queued within \(timeout)")
     }

@@ -97,6 +97,29 @@ public final class Socket<Kind: SocketTypeProtocol> {
     /// `Devices/Proxy.swift`): its uses then throw an error that says so.
     var handedOverTo: String?
 
+    /// Told about every send on this socket that did not queue its message: libzmq had
+    /// no room for it (``SendFailure/full``), a limit passed (``SendFailure/timedOut``),
+    /// or a ROUTER had no peer for it (``SendFailure/unroutable``). `nil` (the default)
+    /// reports nothing.
+    ///
+    /// It is called on the thread of the failed send, before the send returns `false` or
+    /// throws, so keep it short: count, or log. The sends that succeed never look at it;
+    /// a failed one pays one load and one call. What libzmq drops without telling the
+    /// sender is not seen here: a PUB, XPUB or RADIO socket drops messages for a
+    /// subscriber at its high-water mark (set ``SocketOption/xpubNoDrop`` to make an XPUB
+    /// report them as ``SendFailure/full``), and a ROUTER drops messages for an unknown
+    /// peer unless ``SocketOption/routerMandatory`` is set. The sends that a ``Proxy``
+    /// makes inside libzmq are not seen either.
+    ///
+    /// ```swift
+    /// let refused = Atomic(0)
+    /// socket.sendFailureObserver = { _ in refused.add(1, ordering: .relaxed) }
+    /// ```
+    ///
+    /// ZeroMQServices (the `Services` trait) counts them as metrics with
+    /// `socket.countSendFailures(label:)`.
+    public var sendFailureObserver: (@Sendable (SendFailure) -> Void)?
+
     /// Creates a socket of this kind in `context`.
     ///
     /// The socket's linger is set to the context's ``Context/defaultLinger``.

@@ -237,6 +237,39 @@ struct AuthenticatorTests {
         authenticator.stop()
     }
 
+    @Test("the observer is told every decision, with its request, once, before the peer sees the reply")
+    func observer() throws {
+        let context = try makeContext()
+        let decisions = Locked<[(ZAPRequest, ZAPResponse)]>([])
+        let authenticator = try Authenticator.start(
+            in: context, policy: ZAPPolicy(plainPasswords: ["admin": "secret"]),
+            domains: ["asked": ZAPPolicy(handler: { _ in .allow(userID: "from-handler") })],
+            observer: { request, response in decisions.withLock { $0.append((request, response)) } })
+        let (server, client, monitor) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "admin", "wrong") })
+        #expect(try expectRefused(monitor, server, client) == .handshakeFailedAuthentication(status: 400))
+        let (goodServer, goodClient, _) = try requestReply(
+            context, server: { try makePlainServer($0) }, client: { try makePlainClient($0, "admin", "secret") })
+        _ = try exchange(goodServer, goodClient)
+        // A handler's decision is reported once its task has answered.
+        let (askedServer, askedClient, _) = try requestReply(
+            context,
+            server: {
+                try makePlainServer($0)
+                try $0.setOption(.zapDomain, "asked")
+            }, client: { try makePlainClient($0, "bob", "pw") })
+        #expect(try exchange(askedServer, askedClient).userID == "from-handler")
+        authenticator.stop()
+
+        let seen = decisions.withLock { $0 }
+        try #require(seen.count == 3)
+        #expect(seen[0].0.mechanism == .plain && seen[0].0.username == "admin" && seen[0].0.address == "127.0.0.1")
+        #expect(seen[0].1.status == .authenticationFailure)
+        #expect(seen[1].1.status == .ok && seen[1].1.userID == "admin")
+        #expect(seen[2].0.domain == "asked" && seen[2].0.username == "bob")
+        #expect(seen[2].1.userID == "from-handler")
+    }
+
     @Test("deny by IP address: nothing arrives from 127.0.0.1")
     func denyAddress() throws {
         let context = try makeContext()

@@ -7,7 +7,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?=
 
 .PHONY: all deps build demo test examples user-programs sanitize docs bench bench-chart bench-instructions check-instructions \
-	bench-syscalls check-boundary check-snippets clean test-faults
+	bench-syscalls check-boundary check-snippets check-optional-products clean test-faults
 
 all: build
 
@@ -21,14 +21,16 @@ build: deps
 demo: deps
 	$(SWIFT) run $(SWIFT_FLAGS) zmq-demo
 
-## Runs the test suite against real libzmq sockets, then compiles the documentation's
-## snippets, runs the user programs below, checks that misuse of the options does not
-## compile, and runs the examples (a few minutes at most).
+## Runs the test suite against real libzmq sockets, ZeroMQServices' included (with the
+## `Services` trait), then compiles the documentation's snippets, runs the user programs
+## below, checks what a user's package fetches with and without the trait, checks that
+## misuse of the options does not compile, and runs the examples (a few minutes at most).
 test: deps
 	@bash scripts/ensure-deps.sh python3-zmq
-	$(SWIFT) test $(SWIFT_FLAGS)
+	$(SWIFT) test $(SWIFT_FLAGS) --traits Services
 	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-snippets.sh
 	@bash scripts/user-programs.sh
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-optional-products.sh
 	@SWIFT="$(SWIFT)" SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-misuse.sh
 	cd Examples && $(SWIFT) build --build-tests $(SWIFT_FLAGS) && $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
@@ -84,6 +86,12 @@ check-instructions:
 ## context a user would paste it into; errors name the markdown line (seconds, after the build).
 check-snippets: deps
 	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-snippets.sh
+
+## Packages of a user's that depend on this one: ZeroMQ alone fetches nothing more;
+## ZeroMQServices without the `Services` trait fails with a message naming it; with the
+## trait it builds and runs a ServiceGroup through a graceful shutdown (about two minutes).
+check-optional-products: deps
+	@SWIFT_FLAGS="$(SWIFT_FLAGS)" bash scripts/check-optional-products.sh
 
 ## No libzmq call outside Sources/ZeroMQ/Internals/ (Docs/Design.md, "The C boundary").
 check-boundary:

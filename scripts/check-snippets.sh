@@ -9,17 +9,19 @@
 # described in scripts/check-snippets.py and in Docs/Design.md, "Documentation that
 # compiles".
 #
-# Builds the ZeroMQ target first (nothing to do after `swift test` with the same
-# SWIFT_FLAGS), then type-checks, two compiler invocations at a time. Arguments go to
+# Builds the ZeroMQServices target with the `Services` trait first, which builds ZeroMQ
+# too (nothing to do after make test's `swift test --traits Services` with the same
+# SWIFT_FLAGS), so that snippets can import ZeroMQServices, ServiceLifecycle, Logging,
+# Metrics and Tracing; then type-checks, two compiler invocations at a time. Arguments go to
 # check-snippets.py: a list of markdown files checks only those, `--list` lists the
 # snippets and their contexts, `--keep DIR` keeps the generated sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC2086 # SWIFT_FLAGS is a list of flags
-if ! log=$(swift build --target ZeroMQ ${SWIFT_FLAGS:-} 2>&1); then
+if ! log=$(swift build --target ZeroMQServices --traits Services ${SWIFT_FLAGS:-} 2>&1); then
     echo "$log" >&2
     exit 1
 fi
 # shellcheck disable=SC2086
-bin=$(swift build --show-bin-path ${SWIFT_FLAGS:-} 2>/dev/null)
+bin=$(swift build --show-bin-path --traits Services ${SWIFT_FLAGS:-} 2>/dev/null)
 exec python3 scripts/check-snippets.py --modules "$bin/Modules" "$@"

@@ -27,7 +27,8 @@ extension Socket {
     public func countSendFailures(label: String, metricsFactory: (any MetricsFactory)? = nil) {
         let factory = metricsFactory ?? MetricsSystem.factory
         func counter(_ reason: String) -> Counter {
-            Counter(label: MetricNames.sendFailures, dimensions: [("socket", label), ("reason", reason)], factory: factory)
+            Counter(
+                label: MetricNames.sendFailures, dimensions: [("socket", label), ("reason", reason)], factory: factory)
         }
         let (full, timedOut, unroutable) = (counter("full"), counter("timed_out"), counter("unroutable"))
         sendFailureObserver = { failure in

@@ -1,2 +1,0 @@
-// The tests of ZeroMQServices compile with the `Services` trait only
-// (`swift test --traits Services`, as `make test` runs them).

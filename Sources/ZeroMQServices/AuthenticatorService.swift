@@ -25,8 +25,8 @@ import ZeroMQ
 /// Each decision is logged (200: info `authentication allowed`; 400: warning
 /// `authentication denied`; 300 and 500: error `authentication error`) with the keys of
 /// ``LogMetadataKeys`` (`zmq.domain`, `zmq.mechanism`, `zmq.peer_address`,
-/// `zmq.routing_id`, `zmq.status`, `zmq.status_text`, and `zmq.user_id` when the
-/// response gives one), and counted in `zmq_authentications_total` (see
+/// `zmq.status`, `zmq.status_text`, and `zmq.user_id` when the response gives one; not
+/// a routing id: the ZAP request's is the server socket's own, not the peer's), and counted in `zmq_authentications_total` (see
 /// ``MetricNames``). Credentials are never logged: no password, and no user name or key
 /// except the user id that the policy gives an allowed peer (for CURVE, the key's Z85).
 public struct AuthenticatorService: Service {
@@ -108,7 +108,6 @@ final class DecisionRecorder: Sendable {
             LogMetadataKeys.domain: .string(request.domain),
             LogMetadataKeys.mechanism: .string(request.mechanism.rawValue),
             LogMetadataKeys.peerAddress: .string(request.address),
-            LogMetadataKeys.routingID: .string(hex(request.routingID)),
             LogMetadataKeys.status: .stringConvertible(response.status.rawValue),
             LogMetadataKeys.statusText: .string(response.statusText),
         ]
@@ -139,17 +138,5 @@ final class DecisionRecorder: Sendable {
         }
         counter.increment()
     }
-}
-
-/// `bytes` in lowercase hexadecimal.
-func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var text = ""
-    text.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0f)])
-    }
-    return text
 }
 #endif

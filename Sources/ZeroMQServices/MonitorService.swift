@@ -17,8 +17,12 @@ import ZeroMQ
 ///
 /// Create it before the socket binds or connects, or the first events are gone.
 ///
-/// Events are logged with the keys `zmq.socket` (the service's name), `zmq.event` and
-/// `zmq.endpoint` (see ``LogMetadataKeys``), at these levels: `listening`, `connected`,
+/// Events are logged with the keys `zmq.socket` (the service's name), `zmq.event`,
+/// `zmq.endpoint` and, for connections, `zmq.descriptor` (see ``LogMetadataKeys``). The
+/// peer's address is not among them: libzmq 4.3's monitor events carry the local
+/// endpoint and the connection's file descriptor only (the descriptor pairs an
+/// `accepted` with its `disconnected`); an ``AuthenticatorService`` logs the address of
+/// every peer that handshakes with PLAIN, CURVE or a ZAP domain. Levels: `listening`, `connected`,
 /// `accepted`, `disconnected`, `closed`: info; `connect_delayed`, `connect_retried`,
 /// `handshake_succeeded`, `monitor_stopped`: debug; the handshake failures,
 /// `bind_failed`, `accept_failed`, `close_failed`: warning. They are counted in
@@ -132,6 +136,15 @@ struct EventRecorder {
             LogMetadataKeys.event: .string(event.kind.name),
             LogMetadataKeys.endpoint: .string(event.endpoint),
         ]
+        // The descriptor pairs a connection's `accepted` or `connected` with its
+        // `disconnected` (libzmq 4.3 reports no peer address in monitor events).
+        switch event.kind {
+        case .connected(let descriptor), .listening(let descriptor), .accepted(let descriptor),
+            .closed(let descriptor), .disconnected(let descriptor):
+            metadata[LogMetadataKeys.descriptor] = .stringConvertible(descriptor)
+        default:
+            break
+        }
         let level: Logger.Level
         switch event.kind {
         case .listening, .closed:

@@ -68,10 +68,12 @@ public enum LogMetadataKeys {
     /// `zmq.event`: the kind of a monitor event, in snake case (`accepted`,
     /// `handshake_failed_authentication`, ...).
     public static let event = "zmq.event"
+    /// `zmq.descriptor`: the file descriptor of a connection in a monitor event
+    /// (`listening`, `connected`, `accepted`, `closed`, `disconnected`), which pairs a
+    /// connection's first event with its last.
+    public static let descriptor = "zmq.descriptor"
     /// `zmq.peer_address`: the peer's IP address in a ZAP request.
     public static let peerAddress = "zmq.peer_address"
-    /// `zmq.routing_id`: the peer's routing id in a ZAP request, in hexadecimal.
-    public static let routingID = "zmq.routing_id"
     /// `zmq.domain`: the ZAP domain of a request (the server's `ZMQ_ZAP_DOMAIN`).
     public static let domain = "zmq.domain"
     /// `zmq.mechanism`: the security mechanism of a ZAP request (`NULL`, `PLAIN`, `CURVE`).

@@ -152,7 +152,6 @@ struct ServiceGroupTests {
         #expect(allowed.metadata(LogMetadataKeys.mechanism) == "PLAIN")
         #expect(allowed.metadata(LogMetadataKeys.status) == "200")
         #expect(allowed.metadata(LogMetadataKeys.peerAddress) == "127.0.0.1")
-        #expect(allowed.metadata(LogMetadataKeys.routingID) != nil)
         let denied = try #require(entry("authentication denied"))
         #expect(denied.level == .warning)
         #expect(denied.metadata(LogMetadataKeys.status) == "400")
@@ -162,6 +161,7 @@ struct ServiceGroupTests {
         #expect(accepted.level == .info)
         #expect(accepted.metadata(LogMetadataKeys.socket) == "frontend")
         #expect(accepted.metadata(LogMetadataKeys.endpoint) == endpoint)
+        #expect(Int32(accepted.metadata(LogMetadataKeys.descriptor) ?? "") != nil)
         let listening = try #require(entries.first { $0.metadata(LogMetadataKeys.event) == "listening" })
         #expect(listening.level == .info)
         let handshakeFailure = try #require(

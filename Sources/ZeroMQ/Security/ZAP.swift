@@ -65,8 +65,9 @@ public struct ZAPRequest: Sendable {
     public let domain: String
     /// The peer's address: its IP address, without the port, for tcp.
     public let address: String
-    /// The routing id the server socket gave the connection (the request's identity
-    /// frame), often empty.
+    /// The request's identity frame: libzmq 4.3 sends the server socket's own
+    /// `ZMQ_ROUTING_ID` there (`zap_client.cpp`), not the peer's, so it is usually empty
+    /// and never tells peers apart.
     public let routingID: [UInt8]
     /// The mechanism the peer authenticates with.
     public let mechanism: ZAPMechanism

@@ -58,7 +58,8 @@ sanitize: deps
 	$(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-asan --sanitize=address --disable-xctest
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan.supp" $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest --no-parallel
 
-## Builds the DocC catalog, failing on any broken symbol link.
+## Builds the DocC catalogs (ZeroMQ, and ZeroMQServices with the Services trait), failing
+## on any broken symbol link.
 docs: deps
 	@bash scripts/docs.sh
 

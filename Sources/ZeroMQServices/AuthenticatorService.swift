@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 import ZeroMQ
 
-/// A ZAP ``ZeroMQ/Authenticator`` as a swift-service-lifecycle `Service`: it logs and
+/// A ZAP `Authenticator` as a swift-service-lifecycle `Service`: it logs and
 /// counts every decision, and stops the authenticator when the service group shuts down.
 ///
 /// ```swift
@@ -31,7 +31,7 @@ import ZeroMQ
 /// except the user id that the policy gives an allowed peer (for CURVE, the key's Z85).
 public struct AuthenticatorService: Service {
     /// The running authenticator, whose policies may be replaced at any time
-    /// (``ZeroMQ/Authenticator/setPolicy(_:forDomain:)``).
+    /// (`Authenticator.setPolicy(_:forDomain:)`).
     public let authenticator: Authenticator
     private let logger: Logger
 
@@ -44,8 +44,8 @@ public struct AuthenticatorService: Service {
     ///   - logger: Where the decisions are logged.
     ///   - metricsFactory: The factory of the counters; `nil` uses the global
     ///     `MetricsSystem`.
-    /// - Throws: ``ZeroMQ/ZMQError/addressInUse`` when another authenticator serves the
-    ///   context; ``ZeroMQ/ZMQError/contextTerminated`` when the context is shut down.
+    /// - Throws: `ZMQError.addressInUse` when another authenticator serves the
+    ///   context; `ZMQError.contextTerminated` when the context is shut down.
     ///
     /// The corresponding C calls are `zmq_bind` of a `ZMQ_ROUTER` socket to
     /// `inproc://zeromq.zap.01`, on a new thread.

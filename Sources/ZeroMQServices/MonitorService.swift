@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 import ZeroMQ
 
-/// A socket's ``ZeroMQ/Monitor`` as a swift-service-lifecycle `Service`: it logs and
+/// A socket's `Monitor` as a swift-service-lifecycle `Service`: it logs and
 /// counts the socket's events (connections, disconnections, handshake failures,
 /// reconnects) until the service group shuts down or the socket closes.
 ///
@@ -41,7 +41,7 @@ public final class MonitorService: Service {
     /// A service that reads the events of `monitor`.
     ///
     /// - Parameters:
-    ///   - monitor: The monitor (``ZeroMQ/Socket/monitor(_:)``), which the service stops
+    ///   - monitor: The monitor (`Socket.monitor(_:)`), which the service stops
     ///     when it ends.
     ///   - name: The name of the monitored socket in logs and metrics.
     ///   - logger: Where the events are logged.
@@ -63,13 +63,13 @@ public final class MonitorService: Service {
     ///
     /// - Parameters:
     ///   - socket: The socket to monitor; create the service before it binds or connects.
-    ///   - events: The events to report; ``ZeroMQ/MonitorEvents/monitorStopped`` is always
+    ///   - events: The events to report; `MonitorEvents.monitorStopped` is always
     ///     added.
     ///   - name: The name of the socket in logs and metrics.
     ///   - logger: Where the events are logged.
     ///   - metricsFactory: The factory of the counters; `nil` uses the global
     ///     `MetricsSystem`.
-    /// - Throws: what ``ZeroMQ/Socket/monitor(_:)`` throws.
+    /// - Throws: what `Socket.monitor(_:)` throws.
     ///
     /// The corresponding C function is `zmq_socket_monitor`.
     public convenience init<Kind>(
@@ -80,10 +80,10 @@ public final class MonitorService: Service {
     }
 
     /// Reads, logs and counts events until a graceful shutdown, cancellation, or the end
-    /// of the monitor (the socket closed: ``ZeroMQ/MonitorEvent/Kind/monitorStopped``),
+    /// of the monitor (the socket closed: `MonitorEvent.Kind.monitorStopped`),
     /// then stops the monitor. A second call returns at once.
     ///
-    /// - Throws: `CancellationError` when the task is cancelled; ``ZeroMQ/ZMQError`` for a
+    /// - Throws: `CancellationError` when the task is cancelled; `ZMQError` for a
     ///   failure of libzmq or a malformed event.
     ///
     /// The corresponding C function is `zmq_msg_recv` on the monitor's PAIR socket.

@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 import ZeroMQ
 
-/// A running ``ZeroMQ/Proxy`` as a swift-service-lifecycle `Service`: it counts what the
+/// A running `Proxy` as a swift-service-lifecycle `Service`: it counts what the
 /// proxy forwards, and stops the proxy when the service group shuts down.
 ///
 /// ```swift

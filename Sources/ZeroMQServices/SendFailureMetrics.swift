@@ -5,7 +5,7 @@ import ZeroMQ
 extension Socket {
     /// Counts the sends of this socket that do not queue their message, in
     /// `zmq_send_failures_total{socket, reason}` (see ``MetricNames``), by setting its
-    /// ``ZeroMQ/Socket/sendFailureObserver``.
+    /// `Socket.sendFailureObserver`.
     ///
     /// ```swift
     /// let push = try PushSocket(context)

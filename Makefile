@@ -46,7 +46,8 @@ examples: deps
 user-programs: deps
 	@bash scripts/user-programs.sh
 
-## The test suite under AddressSanitizer, then ThreadSanitizer (about three minutes),
+## The test suite (ZeroMQServices' included) under AddressSanitizer, then ThreadSanitizer
+## (about three minutes),
 ## then the C-boundary program under valgrind's memcheck, which sees what ASan cannot:
 ## libzmq itself touching freed memory. A report from any of them fails the target.
 ## ThreadSanitizer runs the tests one at a time: run together on 2 cores, tests that
@@ -55,8 +56,8 @@ user-programs: deps
 sanitize: deps
 	@bash scripts/ensure-deps.sh valgrind python3-zmq
 	@bash scripts/memcheck.sh
-	$(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-asan --sanitize=address --disable-xctest
-	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan.supp" $(SWIFT) test $(SWIFT_FLAGS) --scratch-path .build-tsan --sanitize=thread --disable-xctest --no-parallel
+	$(SWIFT) test $(SWIFT_FLAGS) --traits Services --scratch-path .build-asan --sanitize=address --disable-xctest
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/scripts/tsan.supp" $(SWIFT) test $(SWIFT_FLAGS) --traits Services --scratch-path .build-tsan --sanitize=thread --disable-xctest --no-parallel
 
 ## Builds the DocC catalogs (ZeroMQ, and ZeroMQServices with the Services trait), failing
 ## on any broken symbol link.

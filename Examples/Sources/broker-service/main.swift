@@ -46,6 +46,8 @@ func certificate(at path: String?) throws -> CurveCertificate {
         print("saved a new certificate: \(path) (public) and \(path)_secret")
         return made
     } catch {
+        // Not redundant: without this clause, Swift 6.3.1 crashes compiling this function
+        // (signal 11 in MandatoryAllocBoxToStack, StackNesting::fixNesting).
         throw error
     }
 }

@@ -55,6 +55,8 @@ struct CurveCertificateTests {
         let loadedSecret = try CurveCertificate(secretFile: path + "_secret")
         #expect(loadedSecret == certificate)
         #expect(loadedSecret.keyPair == certificate.keyPair)
+        // The key pair alone, for a server's options.
+        #expect(try CurveKeyPair(secretFile: path + "_secret") == certificate.keyPair)
         // The public form of a secret file: its secret key is left alone.
         #expect(try CurveCertificate(publicFile: path + "_secret") == certificate.publicCertificate)
         // Printing never shows the secret key.
@@ -123,6 +125,8 @@ struct CurveCertificateTests {
         let publicOnly = try file("public.key", "curve\n    public-key = \"\(pair.publicKey.z85)\"\n")
         let notSecret = try failure { () throws(ZMQError) in _ = try CurveCertificate(secretFile: publicOnly) }
         #expect("\(notSecret)".contains(publicOnly) && "\(notSecret)".contains("no secret-key"), "\(notSecret)")
+        let notSecretPair = try failure { () throws(ZMQError) in _ = try CurveKeyPair(secretFile: publicOnly) }
+        #expect(notSecretPair == notSecret && "\(notSecretPair)" == "\(notSecret)")
 
         // A bad secret key: the error says where, never which characters.
         let secretText = pair.secretKey.z85

@@ -127,7 +127,14 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
     ///   characters), a secret key that does not belong to the public key;
     ///   ``ZMQError/notSupported`` when the loaded libzmq was built without CURVE.
     public init(secretFile path: String) throws(ZMQError) {
-        self = try CertificateFile.withContents(of: path) { contents throws(ZMQError) in
+        let (pair, metadata) = try Self.secretContents(of: path)
+        self.init(keyPair: pair, metadata: metadata)
+    }
+
+    /// The key pair and the metadata of the secret certificate at `path`, checked as
+    /// ``init(secretFile:)`` says.
+    static func secretContents(of path: String) throws(ZMQError) -> (CurveKeyPair, [String: String]) {
+        try CertificateFile.withContents(of: path) { contents throws(ZMQError) in
             let text = try CertificateFile.parse(contents, path: path)
             let publicKey = try Self.publicKey(text, contents, path: path)
             guard let secretRange = text.secretKey else {
@@ -153,7 +160,7 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
                     EINVAL, operation: "load secret certificate", target: path,
                     reason: "its secret-key does not belong to its public-key")
             }
-            return CurveCertificate(keyPair: pair, metadata: text.metadata)
+            return (pair, text.metadata)
         }
     }
 
@@ -265,5 +272,22 @@ public struct CurveCertificate: Sendable, Hashable, CustomStringConvertible {
         var buffer = [CChar](repeating: 0, count: 32)
         let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
         return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension CurveKeyPair {
+    /// Loads the key pair of a secret certificate, as ``CurveCertificate/init(secretFile:)``
+    /// does, without its metadata: what a server needs for ``SocketOption/curveSecretKey``.
+    ///
+    /// ```swift
+    /// let keys = try CurveKeyPair(secretFile: "/etc/broker/broker.key_secret")
+    /// try server.setOption(.curveServer, true)
+    /// try server.setOption(.curveSecretKey, keys.secretKey)
+    /// ```
+    ///
+    /// - Parameter path: A secret certificate file (`<name>.key_secret`, `<name>_secret`).
+    /// - Throws: what ``CurveCertificate/init(secretFile:)`` throws.
+    public init(secretFile path: String) throws(ZMQError) {
+        (self, _) = try CurveCertificate.secretContents(of: path)
     }
 }

@@ -270,12 +270,34 @@ final class UnlistenedPort: Sendable {
 
 /// `count` bytes of a pattern that does not repeat with any short period.
 func patternBytes(_ count: Int, seed: Int = 0) -> [UInt8] {
-    (0..<count).map { UInt8(truncatingIfNeeded: (($0 &+ seed) &* 2_654_435_761) >> 13) }
+    // Raw buffers, here and below: the tests run unoptimised, where a generic `map` or
+    // `elementsEqual` over a megabyte takes the best part of a second, and the large-frame
+    // tests then held both threads of the cooperative pool (two cores) long enough to
+    // delay the async tests' wake-ups by 17 to 36 seconds.
+    [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        for index in 0..<count {
+            buffer[index] = UInt8(truncatingIfNeeded: ((index &+ seed) &* 2_654_435_761) >> 13)
+        }
+        initialized = count
+    }
 }
 
 /// A string of `count` printable ASCII bytes.
 func patternString(_ count: Int) -> String {
-    String(decoding: (0..<count).map { UInt8(0x21 + $0 % 94) }, as: UTF8.self)
+    String(unsafeUninitializedCapacity: count) { buffer in
+        for index in 0..<count { buffer[index] = UInt8(0x21 + index % 94) }
+        return count
+    }
+}
+
+/// Whether `message` holds exactly `bytes`, compared with `memcmp`.
+func sameBytes(_ message: Message, _ bytes: ArraySlice<UInt8>) -> Bool {
+    message.withUnsafeBytes { held in
+        bytes.withUnsafeBytes { expected in
+            held.count == expected.count
+                && (held.count == 0 || memcmp(held.baseAddress!, expected.baseAddress!, held.count) == 0)
+        }
+    }
 }
 
 // MARK: - A plain TCP peer

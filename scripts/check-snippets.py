@@ -67,7 +67,9 @@ ServiceLifecycle, Tracing, ...) are imported by the snippet or its prelude.
 Speed: file-scope and function snippets are batched, each in a file of its own, into as
 few invocations as their top-level names allow (two snippets that declare the same name
 go in different invocations); each top-level snippet needs its own invocation (it must
-be the module's main.swift). Two invocations run at once.
+be the module's main.swift). Two invocations run at once. swiftc stops type-checking the
+other files of an invocation after an error in one, so a batch that fails is compiled
+again one file at a time, to show every snippet's diagnostics.
 
 Usage: check-snippets.py [--modules DIR] [--jobs N] [--keep DIR] [--list] [FILE.md|FILE.swift ...]
 """
@@ -502,8 +504,20 @@ def main() -> int:
     jobs.sort(key=lambda job: -len(job.snippets))
     problems: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        # swiftc stops type-checking the other files of an invocation after an error in
+        # one: a batch that fails is compiled again one file at a time, so that every
+        # snippet's diagnostics are shown.
+        failed: list[tuple[list[str], list[Job]]] = []
         for job, found in pool.map(run, jobs):
-            problems += found
+            if found and len(job.files) > 1:
+                base = [a for a in job.arguments if a not in job.files]
+                failed.append((found, [Job(s.where, [s], [f], base + [f]) for s, f in zip(job.snippets, job.files)]))
+            else:
+                problems += found
+        for found, retries in failed:
+            alone = [p for _, each in pool.map(run, retries) for p in each]
+            # Snippets that fail only together (a name declared twice) show the batch's.
+            problems += alone or found
 
     elapsed = time.monotonic() - started
     main_count = sum(1 for j in jobs if j.expect == "pass" and len(j.snippets) == 1 and j.files[0].endswith("main.swift"))

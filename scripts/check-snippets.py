@@ -5,19 +5,34 @@ Run it through `make check-snippets` (or `scripts/check-snippets.sh`), which bui
 module first. `make test` runs it after `swift test`, reusing that build.
 
 Where the snippets are: every ```swift block of README.md, Docs/*.md and
-Sources/ZeroMQ/ZeroMQ.docc/*.md.
+Sources/ZeroMQ/ZeroMQ.docc/*.md, and every fenced code block of the `///` doc comments
+of Sources/ZeroMQ and Sources/ZeroMQServices (each run of contiguous `///` lines is read
+as markdown, without the `///` and the one space after it) whose fence is ```swift or a
+bare ```, which DocC renders as Swift too; ```text, ```sh and the like are not Swift.
 
 How each is compiled: in the context a user would paste it into, type-checked only
 (`swiftc -typecheck -swift-version 6`), with `#sourceLocation` lines around it so that
-every diagnostic names the markdown file and line. Errors fail; warnings fail too,
-except "never used", "never mutated" and "never read" ones, which a snippet that shows
-one value at a time cannot avoid. (The warning "no 'async' operations occur within
+every diagnostic names the markdown file and line (for a doc comment, the .swift file
+and its line). Errors fail; warnings fail too, except "never used", "never mutated" and
+"never read" ones, which a snippet that shows one value at a time cannot avoid. (The warning "no 'async' operations occur within
 'await' expression", a blocking call under an `await`, is a failure.)
 
-The context of a snippet is told by an HTML comment on the line right before its
-fence, which neither GitHub nor DocC renders:
+The context of a snippet is told by an HTML comment that ends on the line right before
+its fence, which neither GitHub nor DocC renders (DocC drops HTML comments in articles
+and in doc comments alike):
 
     <!-- snippet: function; prelude: let context = try Context(); let push = try PushSocket(context) -->
+
+In a doc comment it is a doc comment line like the others:
+
+    /// <!-- snippet: function; prelude: let context = try Context();
+    ///     let pull = try PullSocket(context) -->
+    /// ```swift
+    /// let job = try pull.receive()
+    /// ```
+
+The comment may span lines (it starts with `<!-- snippet:` and its last line, with
+`-->`, is the line before the fence), so that a long prelude stays readable.
 
 Keys, separated by `;`:
 
@@ -27,28 +42,36 @@ Keys, separated by `;`:
   contains `await`, otherwise `throws` (a blocking call is unavailable in async code).
 - `package`: the arguments of `Package(...)` in a `Package.swift`, checked against
   PackageDescription.
-- `continues`: the snippet goes on from the previous snippet of the same file: that
-  snippet (with its prelude) is its prelude.
+- `continues`: the snippet goes on from the previous snippet of the same file (for a
+  .swift file, of any of its doc comments): that snippet (with its prelude) is its
+  prelude.
 - `prelude: CODE`: code that the snippet uses, from the text around it. It takes the
-  rest of the comment; its statements are separated by `;` like Swift's own.
+  rest of the comment; its statements are separated by `;` like Swift's own (a
+  statement that goes on to the next line of the comment is joined into one line).
 - `fails "TEXT"`: the snippet must fail to compile with an error that contains TEXT
   (the doc shows code that does not compile on purpose).
 - `crashes "TEXT"`: the snippet must crash swiftc (compiled to SIL, since
   type-checking alone does not crash), with TEXT in its output; a fixed compiler makes
   this fail, so the doc can be updated.
-- `skip "REASON"`: not compiled at all. Only for text that is not Swift.
+- `skip "REASON"`: not compiled at all. Only for text that is not Swift (in a doc
+  comment, give such a block a language instead: ```text, ```sh).
 
 Without a comment, a snippet whose lines at column 0 are all declarations (`import`,
 `func`, `struct`, `extension`, ..., attributes, comments and closing braces) is
 compiled at file scope, and any other snippet as top-level code (`main`); a fragment
-that uses names it does not declare needs a `prelude`.
+that uses names it does not declare needs a `prelude`. Every snippet imports ZeroMQ; a
+doc comment's snippet of Sources/ZeroMQServices also imports ZeroMQServices, the module
+its reader has imported. Other modules (Foundation, Synchronization, Logging,
+ServiceLifecycle, Tracing, ...) are imported by the snippet or its prelude.
 
 Speed: file-scope and function snippets are batched, each in a file of its own, into as
 few invocations as their top-level names allow (two snippets that declare the same name
 go in different invocations); each top-level snippet needs its own invocation (it must
-be the module's main.swift). Two invocations run at once.
+be the module's main.swift). Two invocations run at once. swiftc stops type-checking the
+other files of an invocation after an error in one, so a batch that fails is compiled
+again one file at a time, to show every snippet's diagnostics.
 
-Usage: check-snippets.py [--modules DIR] [--jobs N] [--keep DIR] [FILE.md ...]
+Usage: check-snippets.py [--modules DIR] [--jobs N] [--keep DIR] [--list] [FILE.md|FILE.swift ...]
 """
 
 from __future__ import annotations
@@ -108,16 +131,28 @@ class AnnotationError(Exception):
 
 
 def parse_annotation(text: str, snippet: Snippet, line: int) -> None:
-    """Reads `key; key; prelude: rest` into the snippet."""
-    rest = text.strip()
-    while rest:
-        if rest.startswith("prelude:"):
-            code = rest[len("prelude:"):]
-            snippet.prelude = [(line, s.strip()) for s in code.split(";") if s.strip()]
+    """Reads `key; key; prelude: rest` into the snippet; `text` starts on `line` and may
+    span several lines."""
+    position = 0
+    while True:
+        position = re.compile(r"\s*").match(text, position).end()
+        if position >= len(text):
             return
-        key, _, rest = rest.partition(";")
-        key = key.strip()
-        rest = rest.strip()
+        if text.startswith("prelude:", position):
+            start = position + len("prelude:")
+            number = line + text.count("\n", 0, start)
+            for statement in text[start:].split(";"):
+                leading = statement[: len(statement) - len(statement.lstrip())]
+                if statement.strip():
+                    # A statement broken over two lines of the comment is one line here.
+                    code = " ".join(part.strip() for part in statement.strip().split("\n"))
+                    snippet.prelude.append((number + leading.count("\n"), code))
+                number += statement.count("\n")
+            return
+        end = text.find(";", position)
+        end = len(text) if end < 0 else end
+        key = text[position:end].strip()
+        position = end + 1
         quoted = re.fullmatch(r'(fails|crashes|skip)\s+"(.*)"', key)
         if quoted:
             setattr(snippet, quoted.group(1), quoted.group(2))
@@ -129,46 +164,31 @@ def parse_annotation(text: str, snippet: Snippet, line: int) -> None:
             raise AnnotationError(f"unknown key {key!r}")
 
 
+FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*(\S*)\s*$")
+# A doc comment line: `///`, then one space that is not part of the text.
+DOC_LINE = re.compile(r"^\s*///(?!/) ?(.*)$")
+
+
 def extract(path: str) -> list[Snippet]:
-    lines = open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
+    """The snippets of a markdown file, or of the doc comments of a Swift file."""
+    text = open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
     snippets: list[Snippet] = []
-    i = 0
-    while i < len(lines):
-        fence = re.match(r"^(\s*)(```+|~~~+)\s*swift\s*$", lines[i])
-        if not fence:
-            # Skip other fenced blocks whole, so that a ```swift inside one is not read.
-            other = re.match(r"^(\s*)(```+|~~~+)", lines[i])
-            if other:
-                i += 1
-                while i < len(lines) and not lines[i].strip().startswith(other.group(2)):
-                    i += 1
-            elif re.match(r"^\s*<!--\s*snippet\b", lines[i]) and not (
-                i + 1 < len(lines) and re.match(r"^\s*(```+|~~~+)\s*swift\s*$", lines[i + 1])
-            ):
-                raise SystemExit(
-                    f"{path}:{i + 1}: error: a snippet annotation must be on the line right before "
-                    "a ```swift fence")
-            i += 1
-            continue
-        indent, marker = fence.group(1), fence.group(2)
-        start = i + 1
-        j = start
-        while j < len(lines) and lines[j].strip() != marker:
-            j += 1
-        code = [l[len(indent):] if l.startswith(indent) else l.lstrip() for l in lines[start:j]]
-        snippet = Snippet(path=path, line=start + 1, code=code)
-        above = lines[i - 1].strip() if i > 0 else ""
-        comment = re.fullmatch(r"<!--\s*snippet:(.*?)-->", above)
-        if comment:
-            snippet.annotation_line = i
-            try:
-                parse_annotation(comment.group(1), snippet, i)
-            except AnnotationError as error:
-                raise SystemExit(f"{path}:{i}: error: snippet annotation: {error}")
-        elif above.startswith("<!--") and "snippet" in above:
-            raise SystemExit(f"{path}:{i}: error: malformed snippet annotation: {above}")
-        snippets.append(snippet)
-        i = j + 1
+    if path.endswith(".swift"):
+        # Each run of contiguous `///` lines is a markdown text of its own; a fence with
+        # no language is Swift there, as DocC renders it.
+        block: list[str] = []
+        first = 0
+        for number, line in enumerate(text + [""]):
+            doc = DOC_LINE.match(line)
+            if doc:
+                if not block:
+                    first = number
+                block.append(doc.group(1))
+            elif block:
+                snippets += extract_lines(path, block, first, bare_is_swift=True)
+                block = []
+    else:
+        snippets = extract_lines(path, text, 0, bare_is_swift=False)
     # `continues`: the previous snippet of the file is the prelude.
     for index, snippet in enumerate(snippets):
         if not snippet.continues:
@@ -178,6 +198,76 @@ def extract(path: str) -> list[Snippet]:
         previous = snippets[index - 1]
         snippet.context = snippet.context or infer_context(snippet.code)
         snippet.prelude = numbered(previous) + snippet.prelude
+    return snippets
+
+
+def comment_end(lines: list[str], start: int) -> int | None:
+    """The line that ends the HTML comment that starts on line `start`."""
+    for index in range(start, len(lines)):
+        if "-->" in lines[index]:
+            return index
+        if index > start and not lines[index].strip():
+            return None
+    return None
+
+
+def extract_lines(path: str, lines: list[str], offset: int, bare_is_swift: bool) -> list[Snippet]:
+    """The snippets of `lines`, whose first line is line `offset + 1` of the file."""
+
+    def swift_fence(line: str) -> re.Match[str] | None:
+        fence = FENCE.match(line)
+        if fence and (fence.group(3) == "swift" or (bare_is_swift and not fence.group(3))):
+            return fence
+        return None
+
+    fences = "```swift" + (" or ```" if bare_is_swift else "")
+    snippets: list[Snippet] = []
+    i = 0
+    while i < len(lines):
+        fence = swift_fence(lines[i])
+        if not fence:
+            # Skip other fenced blocks whole, so that a ```swift inside one is not read.
+            other = re.match(r"^(\s*)(```+|~~~+)", lines[i])
+            if other:
+                i += 1
+                while i < len(lines) and not lines[i].strip().startswith(other.group(2)):
+                    i += 1
+            elif re.match(r"^\s*<!--\s*snippet\b", lines[i]) and not (
+                (close := comment_end(lines, i)) is not None
+                and close + 1 < len(lines) and swift_fence(lines[close + 1])
+            ):
+                raise SystemExit(
+                    f"{path}:{offset + i + 1}: error: a snippet annotation must be on the line right "
+                    f"before a {fences} fence")
+            i += 1
+            continue
+        indent, marker = fence.group(1), fence.group(2)
+        start = i + 1
+        j = start
+        while j < len(lines) and lines[j].strip() != marker:
+            j += 1
+        if j == len(lines) and bare_is_swift:
+            raise SystemExit(f"{path}:{offset + i + 1}: error: the fence is not closed in its doc comment")
+        code = [l[len(indent):] if l.startswith(indent) else l.lstrip() for l in lines[start:j]]
+        snippet = Snippet(path=path, line=offset + start + 1, code=code)
+        # The annotation: the comment that ends on the line before the fence, which may
+        # start a few lines above.
+        first = i - 1
+        if first >= 0 and lines[first].strip().endswith("-->"):
+            while first > 0 and lines[first].strip() and not lines[first].lstrip().startswith("<!--"):
+                first -= 1
+        above = "\n".join(l.strip() for l in lines[first:i]) if first >= 0 else ""
+        comment = re.fullmatch(r"<!--\s*snippet:(.*?)-->", above, re.DOTALL)
+        if comment:
+            snippet.annotation_line = offset + first + 1
+            try:
+                parse_annotation(comment.group(1), snippet, offset + first + 1)
+            except AnnotationError as error:
+                raise SystemExit(f"{path}:{offset + first + 1}: error: snippet annotation: {error}")
+        elif above.startswith("<!--") and "snippet" in above:
+            raise SystemExit(f"{path}:{offset + first + 1}: error: malformed snippet annotation: {above}")
+        snippets.append(snippet)
+        i = j + 1
     return snippets
 
 
@@ -232,6 +322,9 @@ def source(snippet: Snippet, index: int) -> str:
         body_indent = "    "
     if "import ZeroMQ" not in imports and context != "package":
         out.insert(0, "import ZeroMQ")
+    # A doc comment's snippet is read where its module is imported.
+    if snippet.path.startswith("Sources/ZeroMQServices/") and "import ZeroMQServices" not in imports:
+        out.insert(0, "import ZeroMQServices")
 
     wrapped = context == "package" and "import PackageDescription" not in imports
     last = snippet.line - 1 if wrapped else None
@@ -326,6 +419,8 @@ def main() -> int:
         ["README.md"]
         + sorted(glob.glob("Docs/*.md", root_dir=ROOT))
         + sorted(glob.glob("Sources/ZeroMQ/ZeroMQ.docc/*.md", root_dir=ROOT))
+        + sorted(glob.glob("Sources/ZeroMQ/**/*.swift", root_dir=ROOT, recursive=True))
+        + sorted(glob.glob("Sources/ZeroMQServices/**/*.swift", root_dir=ROOT, recursive=True))
     )
     snippets = [s for f in files for s in extract(f)]
     for s in snippets:
@@ -409,8 +504,20 @@ def main() -> int:
     jobs.sort(key=lambda job: -len(job.snippets))
     problems: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        # swiftc stops type-checking the other files of an invocation after an error in
+        # one: a batch that fails is compiled again one file at a time, so that every
+        # snippet's diagnostics are shown.
+        failed: list[tuple[list[str], list[Job]]] = []
         for job, found in pool.map(run, jobs):
-            problems += found
+            if found and len(job.files) > 1:
+                base = [a for a in job.arguments if a not in job.files]
+                failed.append((found, [Job(s.where, [s], [f], base + [f]) for s, f in zip(job.snippets, job.files)]))
+            else:
+                problems += found
+        for found, retries in failed:
+            alone = [p for _, each in pool.map(run, retries) for p in each]
+            # Snippets that fail only together (a name declared twice) show the batch's.
+            problems += alone or found
 
     elapsed = time.monotonic() - started
     main_count = sum(1 for j in jobs if j.expect == "pass" and len(j.snippets) == 1 and j.files[0].endswith("main.swift"))

@@ -8,11 +8,16 @@ import ZeroMQ
 /// A ZAP `Authenticator` as a swift-service-lifecycle `Service`: it logs and
 /// counts every decision, and stops the authenticator when the service group shuts down.
 ///
+/// <!-- snippet: function; prelude: import Logging; import ServiceLifecycle; let context = try Context();
+///     let logger = Logger(label: "zmq"); let clientKeys: Set<CurvePublicKey> = [];
+///     let frontend = try RouterSocket(context);
+///     let monitoring = try MonitorService(monitoring: frontend, name: "frontend", logger: logger);
+///     let proxy = try Proxy.start(frontend: frontend, backend: try DealerSocket(context)) -->
 /// ```swift
 /// let authentication = try AuthenticatorService(
 ///     in: context, policy: ZAPPolicy(curve: .keys(clientKeys)), logger: logger)
 /// let group = ServiceGroup(
-///     services: [authentication, ProxyService(proxy), MonitorService(monitoring: ...)],
+///     services: [authentication, ProxyService(proxy), monitoring],
 ///     gracefulShutdownSignals: [.sigterm], logger: logger)
 /// ```
 ///

@@ -5,6 +5,7 @@ import Synchronization
 /// Runs `body` until it returns, or until a graceful shutdown of the service group
 /// cancels it: the way a receive loop of your own becomes a `Service`.
 ///
+/// <!-- snippet: file; prelude: import ServiceLifecycle -->
 /// ```swift
 /// struct Worker: Service {
 ///     let context: Context

@@ -9,6 +9,7 @@ import ZeroMQ
 /// counts the socket's events (connections, disconnections, handshake failures,
 /// reconnects) until the service group shuts down or the socket closes.
 ///
+/// <!-- snippet: function; prelude: import Logging; let context = try Context(); let logger = Logger(label: "zmq") -->
 /// ```swift
 /// let frontend = try RouterSocket(context)
 /// let monitoring = try MonitorService(monitoring: frontend, name: "frontend", logger: logger)

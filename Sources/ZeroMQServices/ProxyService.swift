@@ -8,6 +8,8 @@ import ZeroMQ
 /// A running `Proxy` as a swift-service-lifecycle `Service`: it counts what the
 /// proxy forwards, and stops the proxy when the service group shuts down.
 ///
+/// <!-- snippet: function; prelude: import Logging; import ServiceLifecycle; let context = try Context();
+///     let logger = Logger(label: "zmq") -->
 /// ```swift
 /// let frontend = try RouterSocket(context)
 /// try frontend.bind("tcp://*:5559")

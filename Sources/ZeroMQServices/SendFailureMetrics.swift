@@ -7,6 +7,7 @@ extension Socket {
     /// `zmq_send_failures_total{socket, reason}` (see ``MetricNames``), by setting its
     /// `Socket.sendFailureObserver`.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context() -->
     /// ```swift
     /// let push = try PushSocket(context)
     /// push.countSendFailures(label: "jobs")

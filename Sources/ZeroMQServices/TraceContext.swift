@@ -24,6 +24,8 @@ extension Message {
     /// the body: a client sends `[trace frame, body]`, a ROUTER/DEALER proxy forwards it
     /// untouched, and the worker extracts it before it starts its span:
     ///
+    /// <!-- snippet: function; prelude: import Tracing; let context = try Context();
+    ///     let socket = try DealerSocket(context) -->
     /// ```swift
     /// try await withSpan("request", ofKind: .client) { span in
     ///     try await socket.sendMultipart([Message(traceContext: span.context), Message("body")])

@@ -21,6 +21,7 @@ import Darwin
 /// The reactor is also a `TaskExecutor`. A task that prefers it runs on the reactor's
 /// thread, so a wait that ends resumes right there, without waking another thread:
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); func handle(_ job: Message) async throws {} -->
 /// ```swift
 /// let worker = Task(executorPreference: Reactor.shared) {
 ///     let pull = try PullSocket(context)

@@ -5,6 +5,7 @@
 /// receive on one socket from many tasks (request handlers that all send through one
 /// DEALER, say), hand it to a `SharedSocket`, which is `Sendable`, and share that:
 ///
+/// <!-- snippet: function; prelude: let context = try Context() -->
 /// ```swift
 /// let dealer = try DealerSocket(context)
 /// try dealer.connect("tcp://127.0.0.1:5555")
@@ -74,6 +75,8 @@ public actor SharedSocket<Kind: SocketTypeProtocol> {
     /// Lends the socket to `body`, which runs on the actor: for every call the actor
     /// does not forward itself.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context();
+    ///     let shared = SharedSocket(try DealerSocket(context)) -->
     /// ```swift
     /// let reply = try await shared.withSocket { socket in
     ///     try await socket.receiveString(timeout: .seconds(1))

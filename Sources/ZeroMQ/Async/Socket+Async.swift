@@ -205,6 +205,7 @@ extension Socket {
     /// Waits until the socket can receive or send without blocking, without receiving
     /// or sending anything, and without blocking a thread.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let dealer = try DealerSocket(context) -->
     /// ```swift
     /// // Tell a client that a reply is ready before reading it:
     /// if try await dealer.wait(for: .readable, timeout: .seconds(1)).contains(.readable) {
@@ -293,6 +294,7 @@ extension Socket {
 extension Socket where Kind: ReceivingSocketType {
     /// Receives the next frame, waiting without blocking a thread.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let pull = try PullSocket(context) -->
     /// ```swift
     /// let job = try await pull.receive()
     /// ```
@@ -318,6 +320,8 @@ extension Socket where Kind: ReceivingSocketType {
 
     /// Receives the next frame, waiting at most `timeout` without blocking a thread.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let dealer = try DealerSocket(context);
+    ///     func handle(_ reply: Message) {} -->
     /// ```swift
     /// while let reply = try await dealer.receive(timeout: .seconds(2)) {
     ///     handle(reply)

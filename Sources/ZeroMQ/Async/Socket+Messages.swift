@@ -2,6 +2,8 @@
 extension Socket where Kind: ReceivingSocketType {
     /// The frames the socket receives, one ``Message`` each, as an `AsyncSequence`:
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let pull = try PullSocket(context);
+    ///     func handle(_ job: Message) async throws {} -->
     /// ```swift
     /// for try await job in pull.messages {
     ///     try await handle(job)
@@ -22,6 +24,7 @@ extension Socket where Kind: ReceivingSocketType {
     /// The multipart messages the socket receives, each as its frames, as an
     /// `AsyncSequence` that ends as ``messages`` does:
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let router = try RouterSocket(context) -->
     /// ```swift
     /// for try await request in router.multipartMessages {
     ///     try await router.sendMultipart([request[0], "ok"])

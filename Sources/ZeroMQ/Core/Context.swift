@@ -160,6 +160,7 @@ public final class Context: @unchecked Sendable {
     /// context, waiting until the sockets have sent what they queued or their linger
     /// has passed: the one call that ends a program's use of ZeroMQ.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let push = try PushSocket(context) -->
     /// ```swift
     /// try push.send("last words")
     /// context.close()   // delivered, or dropped after the linger; never hangs

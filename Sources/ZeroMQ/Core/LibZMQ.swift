@@ -5,7 +5,7 @@ import CZeroMQ
 ///
 /// ```swift
 /// print(LibZMQ.version)        // 4.3.4
-/// if LibZMQ.has(.curve) { ... }
+/// if LibZMQ.has(.curve) { print("CURVE security is available") }
 /// ```
 ///
 /// (The namespace is not called `ZeroMQ`: a type named after its module would stop

@@ -341,8 +341,9 @@ extension Message: Sendable {}
 /// Conform your own byte containers (Foundation's `Data`, say) by handing their bytes
 /// to `body`:
 ///
+/// <!-- snippet: file; prelude: import Foundation -->
 /// ```swift
-/// extension Data: MessagePart {
+/// extension Data: @retroactive MessagePart {
 ///     public func withMessagePartBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
 ///         withUnsafeBytes(body)
 ///     }

@@ -6,6 +6,7 @@
 /// seconds or as a `Duration`, is ``zero``, so that a deadline computed a little late
 /// means "do not wait" rather than "wait forever".
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let socket = try DealerSocket(context) -->
 /// ```swift
 /// try socket.setOption(.receiveTimeout, .milliseconds(250))
 /// try socket.setOption(.linger, .zero)

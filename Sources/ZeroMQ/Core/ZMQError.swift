@@ -14,6 +14,7 @@ import Darwin
 /// (`code`) that libzmq reports through `zmq_errno`, with a named static for every
 /// code libzmq documents, so that errors can be matched in a `catch` clause:
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let socket = try DealerSocket(context) -->
 /// ```swift
 /// do {
 ///     try socket.bind("tcp://127.0.0.1:5555")

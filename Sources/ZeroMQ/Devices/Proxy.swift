@@ -15,6 +15,7 @@ import Darwin
 /// and a DEALER make a shared queue between clients and workers, an XSUB and an XPUB a
 /// forwarder between publishers and subscribers, a PULL and a PUSH a streamer.
 ///
+/// <!-- snippet: function; prelude: let context = try Context() -->
 /// ```swift
 /// let frontend = try RouterSocket(context)
 /// try frontend.bind("tcp://*:5559")

@@ -6,6 +6,7 @@ import CZeroMQ
 /// control socket makes libzmq 4.3 print "E: invalid command sent to proxy" and abort
 /// the process. Sending a `ProxyCommand` rules that out.
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let controller = try PairSocket(context) -->
 /// ```swift
 /// try controller.send(ProxyCommand.pause)
 /// ```

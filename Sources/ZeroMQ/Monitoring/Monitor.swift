@@ -11,6 +11,7 @@ import Darwin
 /// The events of one socket, as libzmq reports them: connections made, refused, lost,
 /// handshakes and their failures. Created with ``Socket/monitor(_:)``.
 ///
+/// <!-- snippet: function; prelude: let context = try Context() -->
 /// ```swift
 /// let server = try PullSocket(context)
 /// let monitor = try server.monitor([.accepted, .disconnected])
@@ -262,6 +263,8 @@ public final class Monitor {
     /// Waits for the next event without blocking a thread: the monitor's PAIR socket is
     /// awaited on the ``Reactor``, as ``Socket/receive(timeout:)-2hyxh`` does.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let client = try DealerSocket(context);
+    ///     let endpoint = "tcp://127.0.0.1:5555" -->
     /// ```swift
     /// let monitor = try client.monitor([.handshakeSucceeded])
     /// try client.connect(endpoint)
@@ -319,6 +322,8 @@ extension Monitor: AsyncSequence {
     /// Iterates the monitor's events, awaiting each with ``next(timeout:)-(Duration?)``, until the
     /// monitor ends:
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let socket = try DealerSocket(context);
+    ///     let monitor = try socket.monitor(); func log(_ event: MonitorEvent) {} -->
     /// ```swift
     /// for try await event in monitor {
     ///     log(event)
@@ -351,6 +356,7 @@ extension Monitor: CustomStringConvertible {
 extension Socket {
     /// Starts monitoring this socket: a ``Monitor`` that reports `events` as they happen.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let endpoint = "tcp://127.0.0.1:5555" -->
     /// ```swift
     /// let client = try ReqSocket(context)
     /// let monitor = try client.monitor()

@@ -2,6 +2,8 @@ import CZeroMQ
 
 /// One event that a ``Monitor`` reports: what happened, and the endpoint it happened on.
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let socket = try PullSocket(context);
+///     let monitor = try socket.monitor(); guard let event = try monitor.next() else { return } -->
 /// ```swift
 /// switch event.kind {
 /// case .accepted(let descriptor): print("peer on \(event.endpoint), descriptor \(descriptor)")
@@ -252,6 +254,7 @@ public struct MonitorEvent: Sendable, Hashable, CustomStringConvertible {
 
 /// Which events a ``Monitor`` reports: a filter for ``Socket/monitor(_:)``.
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let socket = try DealerSocket(context) -->
 /// ```swift
 /// let monitor = try socket.monitor([.connected, .disconnected])
 /// ```

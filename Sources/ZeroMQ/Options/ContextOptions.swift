@@ -104,6 +104,7 @@ extension Context {
 /// (``OptionAccess/ReadWrite``, ``OptionAccess/ReadOnly``, ``OptionAccess/WriteOnly``),
 /// as ``SocketOption`` is:
 ///
+/// <!-- snippet: function; prelude: let context = try Context() -->
 /// ```swift
 /// try context.setOption(.ioThreads, 2)
 /// let sockets = try context.option(.maxSockets)

@@ -26,6 +26,7 @@ public enum OptionAccess {
 /// A socket option, typed by the kinds of socket that have it, its value, and whether it
 /// is read, written or both, in the manner of swift-nio's `ChannelOption`:
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let socket = try DealerSocket(context) -->
 /// ```swift
 /// try socket.setOption(.linger, .zero)
 /// try socket.setOption(.receiveHighWaterMark, 10_000)
@@ -43,6 +44,7 @@ public enum OptionAccess {
 ///   marker protocol (``RouterOptionsSocketType``, ``ConflatingSocketType``, ...) that
 ///   only those kinds conform to, so using one on another kind does not compile:
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let push = try PushSocket(context) -->
 /// ```swift
 /// try push.setOption(.conflate, true)
 /// // try router.setOption(.conflate, true)
@@ -59,6 +61,7 @@ public enum OptionAccess {
 /// from its C number, its name and a ``SocketOptionCodec``, as a static member in an
 /// extension that fixes its value and access, so that it reads as the named ones do:
 ///
+/// <!-- snippet: main; prelude: let context = try Context(); let socket = try DealerSocket(context) -->
 /// ```swift
 /// extension SocketOption where Value == Int, Access == OptionAccess.ReadWrite {
 ///     /// ZMQ_SNDHWM, declared by hand.
@@ -77,6 +80,7 @@ public enum OptionAccess {
 /// For an option of some kinds only, also constrain `Kind` and list the kinds, which a
 /// ``DynamicSocket`` checks at run time:
 ///
+/// <!-- snippet: file -->
 /// ```swift
 /// extension SocketOption
 /// where Kind: RouterOptionsSocketType, Value == Int, Access == OptionAccess.ReadWrite {

@@ -12,6 +12,8 @@ import Darwin
 /// Waits until any of several sockets, of any kinds, or file descriptors can be read
 /// or written, and says which, by a token of your choosing.
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let jobs = try PullSocket(context);
+///     let control = try SubSocket(context); func handle(_ job: Message) {} -->
 /// ```swift
 /// let poller = Poller<String>()
 /// try poller.add(jobs, events: .readable, token: "jobs")          // a PullSocket
@@ -250,6 +252,9 @@ extension Poller {
     /// Adds a socket monitor, polled until an event waits: the monitor's own PAIR socket,
     /// as pyzmq's `get_monitor_socket` gives it.
     ///
+    /// <!-- snippet: function; prelude: enum Source { case requests, connections }; let context = try Context();
+    ///     let server = try RouterSocket(context); let poller = Poller<Source>(); func handle(_ request: Message) {};
+    ///     func log(_ event: MonitorEvent) {} -->
     /// ```swift
     /// let monitor = try server.monitor([.accepted, .disconnected])
     /// try poller.add(server, token: .requests)
@@ -447,9 +452,10 @@ extension Poller {
     /// Waits until at least one item is ready for what it is polled for, or `timeout`
     /// passes, and returns the ready items.
     ///
+    /// <!-- snippet: function; prelude: let poller = Poller<String>() -->
     /// ```swift
     /// for item in try poller.poll(timeout: .milliseconds(100)) {
-    ///     if item.events.contains(.readable) { ... }
+    ///     if item.events.contains(.readable) { print("\(item.token) can receive") }
     /// }
     /// ```
     ///

@@ -12,6 +12,8 @@ import Darwin
 /// server socket of its context, whether to accept the peer (RFC 27/ZAP), as pyzmq's
 /// `zmq.auth` and czmq's `zauth` do.
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let alice = try CurveKeyPair.generate().publicKey;
+///     let bob = try CurveKeyPair.generate().publicKey -->
 /// ```swift
 /// let clientKeys: Set<CurvePublicKey> = [alice, bob]
 /// let authenticator = try Authenticator.start(

@@ -9,6 +9,7 @@ import Darwin
 /// A CURVE certificate: a public key, its secret key in a secret certificate, and
 /// metadata, kept in files in the format of czmq's `zcert` and pyzmq's `zmq.auth`.
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let client = try DealerSocket(context) -->
 /// ```swift
 /// // Once, for each client: a public certificate to hand to the server, and a secret
 /// // one (mode 0600) that stays with the client.

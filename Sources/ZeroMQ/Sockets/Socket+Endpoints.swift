@@ -43,6 +43,7 @@ extension Socket {
     /// Binds the socket to a local endpoint and returns the endpoint it is bound to,
     /// which differs from `endpoint` after a wildcard bind:
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let socket = try RouterSocket(context) -->
     /// ```swift
     /// let endpoint = try socket.bind("tcp://127.0.0.1:*")   // "tcp://127.0.0.1:41234"
     /// ```

@@ -19,6 +19,8 @@ import CZeroMQ
 /// A received ``Message`` shares nothing with the socket (its result is `sending`), so
 /// it can be handed to another task while the socket stays where it is:
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); let pull = try PullSocket(context);
+///     func process(_ job: Message) {} -->
 /// ```swift
 /// let job = try pull.receive()
 /// Task { process(job) }        // the socket keeps receiving here
@@ -79,6 +81,8 @@ extension Socket where Kind: ReceivingSocketType {
     /// When `message` holds the only reference to its storage, the storage is reused,
     /// so a receive loop over one `Message` allocates nothing:
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let pull = try PullSocket(context);
+    ///     func handle(_ bytes: RawSpan) {} -->
     /// ```swift
     /// var message = Message()
     /// while true {
@@ -216,6 +220,8 @@ extension Socket where Kind: ReceivingSocketType {
     ///
     /// The first receive loop of most programs:
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let pull = try PullSocket(context);
+    ///     func handle(_ message: Message) {} -->
     /// ```swift
     /// while let message = try pull.receive(timeout: .seconds(1)) {
     ///     handle(message)

@@ -330,6 +330,8 @@ extension Socket where Kind: SendingSocketType {
     /// Sends `parts`, of different types, as one multipart message: a routing id
     /// received as a ``Message`` (or held as bytes) beside a `String` reply, say.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let router = try RouterSocket(context);
+    ///     func handle(_ request: Message) -> String { request.string } -->
     /// ```swift
     /// let request = try router.receiveMultipart()
     /// let reply: String = handle(request[1])

@@ -111,6 +111,8 @@ public final class Socket<Kind: SocketTypeProtocol> {
     /// peer unless ``SocketOption/routerMandatory`` is set. The sends that a ``Proxy``
     /// makes inside libzmq are not seen either.
     ///
+    /// <!-- snippet: main; prelude: import Synchronization; let context = try Context();
+    ///     let socket = try PushSocket(context) -->
     /// ```swift
     /// let refused = Atomic(0)
     /// socket.sendFailureObserver = { _ in refused.add(1, ordering: .relaxed) }
@@ -227,6 +229,7 @@ extension Socket: Sendable {}
 extension Socket where Kind == SocketType.Dynamic {
     /// Creates a socket of a kind chosen at run time.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context() -->
     /// ```swift
     /// let socket = try DynamicSocket(context, kind: SocketKind(name: "PULL"))
     /// ```

@@ -12,6 +12,7 @@ import Darwin
 /// read from a flag or a configuration file, and what every ``Socket`` reports as its
 /// ``Socket/kind``.
 ///
+/// <!-- snippet: function; prelude: let context = try Context() -->
 /// ```swift
 /// let kind = try SocketKind(name: "router")     // or SocketKind(cType: ZMQ_ROUTER)
 /// let socket = try DynamicSocket(context, kind: kind)

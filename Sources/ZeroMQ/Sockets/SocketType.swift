@@ -186,6 +186,8 @@ public typealias StreamSocket = Socket<SocketType.Stream>
 /// A socket whose kind is chosen at run time, from a ``SocketKind`` (made from a name
 /// such as `"PUB"`, or a C socket type):
 ///
+/// <!-- snippet: function; prelude: let context = try Context(); struct Arguments { var type = "PULL" };
+///     let arguments = Arguments() -->
 /// ```swift
 /// let socket = try DynamicSocket(context, kind: SocketKind(name: arguments.type))
 /// ```

@@ -19,7 +19,7 @@ struct AuthenticatorServiceTests {
         try configure(client)
         let monitor = try client.monitor([.handshakeSucceeded, .handshakeFailed])
         try client.connect(endpoint)
-        let event = try await monitor.next(timeout: .seconds(20))
+        let event = try await monitor.next(timeout: patience)
         monitor.stop()
         client.close()
         return event?.kind
@@ -51,7 +51,7 @@ struct AuthenticatorServiceTests {
                 #expect(event == expected)
             }
             trigger.triggerGracefulShutdown()
-            try await withTimeout(.seconds(20), "the authenticator service to stop") { try await running.value }
+            try await withTimeout(patience, "the authenticator service to stop") { try await running.value }
         }
         #expect(!service.authenticator.isRunning)
         let allowed = logs.entries.first { $0.message.description == "authentication allowed" }
@@ -104,7 +104,7 @@ struct AuthenticatorServiceTests {
         // Cancellation stops the authenticator too, and propagates.
         let running = Task { try await service.run() }
         running.cancel()
-        let result = try await withTimeout(.seconds(20), "the cancelled service to end") { await running.result }
+        let result = try await withTimeout(patience, "the cancelled service to end") { await running.result }
         #expect(throws: CancellationError.self) { try result.get() }
         #expect(!service.authenticator.isRunning)
     }

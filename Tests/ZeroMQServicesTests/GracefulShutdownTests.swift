@@ -38,8 +38,8 @@ struct GracefulShutdownTests {
         let (received, receivedContinuation) = AsyncStream.makeStream(of: String.self)
         try await testGracefulShutdown { trigger in
             let loop = receiveLoop(context, endpoint, received: { receivedContinuation.yield($0) })
-            for number in 1...3 { try await push.send("message \(number)", timeout: .seconds(20)) }
-            let firstThree = try await withTimeout(.seconds(20), "three messages") {
+            for number in 1...3 { try await push.send("message \(number)", timeout: patience) }
+            let firstThree = try await withTimeout(patience, "three messages") {
                 var strings: [String] = []
                 for await string in received {
                     strings.append(string)
@@ -50,7 +50,7 @@ struct GracefulShutdownTests {
             #expect(firstThree == ["message 1", "message 2", "message 3"])
             trigger.triggerGracefulShutdown()
             // Returns normally: the CancellationError that the shutdown caused is swallowed.
-            try await withTimeout(.seconds(20), "the loop to end") { try await loop.value }
+            try await withTimeout(patience, "the loop to end") { try await loop.value }
         }
     }
 
@@ -60,7 +60,7 @@ struct GracefulShutdownTests {
         try await testGracefulShutdown { trigger in
             trigger.triggerGracefulShutdown()
             let loop = receiveLoop(context, "inproc://graceful-\(uniqueNumber())")
-            try await withTimeout(.seconds(20), "the loop to end") { try await loop.value }
+            try await withTimeout(patience, "the loop to end") { try await loop.value }
         }
     }
 
@@ -71,11 +71,11 @@ struct GracefulShutdownTests {
         try await testGracefulShutdown { _ in
             let loop = receiveLoop(
                 context, "inproc://graceful-\(uniqueNumber())", started: { startedContinuation.yield() })
-            try await withTimeout(.seconds(20), "the loop to start") {
+            try await withTimeout(patience, "the loop to start") {
                 for await _ in started { break }
             }
             loop.cancel()
-            let result = try await withTimeout(.seconds(20), "the loop to end") { await loop.result }
+            let result = try await withTimeout(patience, "the loop to end") { await loop.result }
             #expect(throws: CancellationError.self) { try result.get() }
         }
     }
@@ -85,7 +85,7 @@ struct GracefulShutdownTests {
         let context = try makeContext()
         let loop = receiveLoop(context, "inproc://graceful-\(uniqueNumber())")
         loop.cancel()
-        let result = try await withTimeout(.seconds(20), "the loop to end") { await loop.result }
+        let result = try await withTimeout(patience, "the loop to end") { await loop.result }
         #expect(throws: CancellationError.self) { try result.get() }
     }
 

@@ -96,10 +96,10 @@ private struct Chain {
         }
         proxy = try Proxy.start(frontend: frontend, backend: backend)
         worker = try RepSocket(context)
-        try worker.setOption(.receiveTimeout, .seconds(10))
+        try worker.setOption(.receiveTimeout, .seconds(30))
         try worker.connect(backendEndpoint)
         client = try ReqSocket(context)
-        try client.setOption(.receiveTimeout, .seconds(10))
+        try client.setOption(.receiveTimeout, .seconds(30))
         try client.connect(frontendEndpoint)
     }
 

@@ -280,6 +280,7 @@ extension CurveKeyPair {
     /// Loads the key pair of a secret certificate, as ``CurveCertificate/init(secretFile:)``
     /// does, without its metadata: what a server needs for ``SocketOption/curveSecretKey``.
     ///
+    /// <!-- snippet: function; prelude: let context = try Context(); let server = try RouterSocket(context) -->
     /// ```swift
     /// let keys = try CurveKeyPair(secretFile: "/etc/broker/broker.key_secret")
     /// try server.setOption(.curveServer, true)

@@ -330,11 +330,28 @@ private final class PythonProcess {
             }
             usleep(10_000)
         }
-        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        let errors = Self.contents(of: errorPath)
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             throw PythonFailure(text: "python3 ended with wait status \(status): \(errors)")
         }
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return Self.contents(of: outputPath)
+    }
+
+    /// The text of the file at `path` ("" when it cannot be read), read with `read(2)`:
+    /// FoundationEssentials' `String(contentsOfFile:)` leaks a 4 KiB buffer when it reads
+    /// an empty file (LeakSanitizer, `make sanitize`), and python's standard error usually is.
+    private static func contents(of path: String) -> String {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return "" }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     deinit {

@@ -23,7 +23,7 @@ failures=0
 
 # 1. LeakSanitizer over the test suite.
 log=$work/build.log
-if ! swift build ${SWIFT_FLAGS:-} --build-tests --scratch-path .build-asan --sanitize=address >"$log" 2>&1; then
+if ! swift build ${SWIFT_FLAGS:-} --build-tests --traits Services --scratch-path .build-asan --sanitize=address >"$log" 2>&1; then
     grep -v "prohibited flag\|ld.gold: warning" "$log"
     exit 1
 fi
@@ -40,7 +40,7 @@ C
 cc -shared -fPIC -O0 -o "$work/libleak-canary.so" "$work/canary.c"
 status=0
 ASAN_OPTIONS=detect_leaks=1 LD_PRELOAD="$work/libleak-canary.so" \
-    swift test ${SWIFT_FLAGS:-} --skip-build --scratch-path .build-asan --sanitize=address --disable-xctest \
+    swift test ${SWIFT_FLAGS:-} --skip-build --traits Services --scratch-path .build-asan --sanitize=address --disable-xctest \
     --filter Z85Tests >"$work/canary.log" 2>&1 || status=$?
 if [ "$status" -eq 0 ] || ! grep -q "Direct leak of 4242 byte(s)" "$work/canary.log"; then
     echo "FAIL LeakSanitizer canary: the deliberate 4242-byte leak was not reported (exit $status)"
@@ -49,7 +49,7 @@ fi
 echo "ok   LeakSanitizer canary: a deliberate 4242-byte leak is reported and fails the run"
 
 status=0
-ASAN_OPTIONS=detect_leaks=1 timeout 900 swift test ${SWIFT_FLAGS:-} --skip-build --scratch-path .build-asan \
+ASAN_OPTIONS=detect_leaks=1 timeout 900 swift test ${SWIFT_FLAGS:-} --skip-build --traits Services --scratch-path .build-asan \
     --sanitize=address --disable-xctest >"$work/suite.log" 2>&1 || status=$?
 summary=$(grep -E "Test run with [0-9]+ tests" "$work/suite.log" | tail -n 1 | sed 's/^[^A-Za-z]*//; s/\.$//')
 if [ "$status" -ne 0 ] || grep -q "LeakSanitizer" "$work/suite.log"; then

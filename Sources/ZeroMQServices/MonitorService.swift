@@ -7,7 +7,7 @@ import ZeroMQ
 
 /// A socket's `Monitor` as a swift-service-lifecycle `Service`: it logs and
 /// counts the socket's events (connections, disconnections, handshake failures,
-/// reconnects) until the service group shuts down or the socket closes.
+/// reconnects) until the service group shuts down.
 ///
 /// <!-- snippet: function; prelude: import Logging; let context = try Context(); let logger = Logger(label: "zmq") -->
 /// ```swift
@@ -80,9 +80,14 @@ public final class MonitorService: Service {
         self.init(try socket.monitor(events), name: name, logger: logger, metricsFactory: metricsFactory)
     }
 
-    /// Reads, logs and counts events until a graceful shutdown, cancellation, or the end
-    /// of the monitor (the socket closed: `MonitorEvent.Kind.monitorStopped`),
-    /// then stops the monitor. A second call returns at once.
+    /// Reads, logs and counts events until a graceful shutdown or cancellation, then logs
+    /// the events already queued (the closing of a socket that a service stopped before
+    /// this one closed, say) and stops the monitor. A second call returns at once.
+    ///
+    /// When the monitored socket closes first (`MonitorEvent.Kind.monitorStopped`), it
+    /// logs that and goes on waiting for the shutdown: a service that returns ends its
+    /// group (swift-service-lifecycle's default), or fails the group's shutdown when the
+    /// group is stopping another service, so closing one socket must not return.
     ///
     /// - Throws: `CancellationError` when the task is cancelled; `ZMQError` for a
     ///   failure of libzmq or a malformed event.
@@ -95,11 +100,18 @@ public final class MonitorService: Service {
         }
         let (name, logger, factory) = (name, logger, factory)
         try await runUntilGracefulShutdown {
-            defer { monitor.stop() }
             var recorder = EventRecorder(socket: name, logger: logger, factory: factory)
+            defer {
+                // What arrived before the shutdown, read without waiting.
+                while let event = try? monitor.tryNext() { recorder.record(event) }
+                monitor.stop()
+            }
             for try await event in monitor {
                 recorder.record(event)
             }
+            // The socket closed: nothing more will come. Wait for the shutdown, which
+            // cancels this.
+            try await gracefulShutdown()
         }
     }
 

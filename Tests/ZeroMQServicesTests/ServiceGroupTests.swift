@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import MetricsTestKit
 import ServiceLifecycle
+import Synchronization
 import Testing
 import ZeroMQ
 import ZeroMQServices
@@ -203,7 +204,33 @@ struct ServiceGroupTests {
         #expect(!proxy.isRunning)
     }
 
-    @Test("a monitor service ends by itself when its socket closes, and stops on cancellation")
+    @Test(
+        "a monitor listed before the proxy sees the proxy close its socket during the shutdown, and the group ends without error"
+    )
+    func monitorBeforeProxy() async throws {
+        let context = try makeContext()
+        let logs = InMemoryLogHandler()
+        let logger = makeLogger(logs)
+        let frontend = try RouterSocket(context)
+        let monitoring = try MonitorService(monitoring: frontend, name: "frontend", logger: logger)
+        _ = try frontend.bind("tcp://127.0.0.1:*")
+        let backend = try DealerSocket(context)
+        _ = try backend.bind("inproc://monitor-before-proxy-\(uniqueNumber())")
+        let proxy = try Proxy.start(frontend: frontend, backend: backend)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                // Shut down in reverse: the proxy first, which closes the monitored socket
+                // while the monitor service still runs.
+                services: [monitoring, ProxyService(proxy, name: "jobs", logger: logger)], logger: logger))
+        let running = Task { try await group.run() }
+        #expect(await eventually { logs.entries.contains { $0.metadata(LogMetadataKeys.event) == "listening" } })
+        await group.triggerGracefulShutdown()
+        try await withTimeout(patience, "the service group to shut down") { try await running.value }
+        #expect(logs.entries.contains { $0.metadata(LogMetadataKeys.event) == "monitor_stopped" })
+        #expect(!proxy.isRunning)
+    }
+
+    @Test("a monitor service logs its socket's closing and goes on until the shutdown, and stops on cancellation")
     func monitorEnds() async throws {
         let context = try makeContext()
         let logs = InMemoryLogHandler()
@@ -211,19 +238,42 @@ struct ServiceGroupTests {
         let service = try MonitorService(
             monitoring: socket, name: "pull", logger: makeLogger(logs), metricsFactory: TestMetrics())
         _ = try socket.bind("tcp://127.0.0.1:*")
-        let running = Task { try await service.run() }
+        let sentinel = Sentinel()
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [sentinel, service], logger: makeLogger(logs)))
+        let running = Task { try await group.run() }
         #expect(await eventually { logs.entries.contains { $0.metadata(LogMetadataKeys.event) == "listening" } })
         socket.close()
-        // monitorStopped ends the loop: run returns normally.
-        try await withTimeout(patience, "the monitor service to end") { try await running.value }
+        // monitorStopped is logged, and the service does not return: that would end the group.
+        #expect(await eventually { logs.entries.contains { $0.metadata(LogMetadataKeys.event) == "monitor_stopped" } })
         let stopped = logs.entries.first { $0.metadata(LogMetadataKeys.event) == "monitor_stopped" }
         #expect(stopped?.level == .debug)
+        await group.triggerGracefulShutdown()
+        try await withTimeout(patience, "the service group to shut down") { try await running.value }
+        // Had the monitor service returned, the group would have cancelled the sentinel.
+        #expect(sentinel.outcome == "graceful shutdown")
 
         let other = try PullSocket(context)
         let cancelled = Task { try await MonitorService(monitoring: other, name: "other").run() }
         cancelled.cancel()
         let result = try await withTimeout(patience, "the cancelled service to end") { await cancelled.result }
         #expect(throws: CancellationError.self) { try result.get() }
+    }
+}
+/// A service that waits for the group's graceful shutdown and records how it ended:
+/// "graceful shutdown", or "cancelled" when the group cancelled it instead (as it does
+/// when another service returns on its own).
+final class Sentinel: Service {
+    private let ended = Mutex<String?>(nil)
+    var outcome: String? { ended.withLock { $0 } }
+
+    func run() async throws {
+        do {
+            try await gracefulShutdown()
+            ended.withLock { $0 = "graceful shutdown" }
+        } catch {
+            ended.withLock { $0 = "cancelled" }
+        }
     }
 }
 #endif

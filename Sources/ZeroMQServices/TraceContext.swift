@@ -62,7 +62,10 @@ extension Message {
     /// - a line is a name, `:`, and a value; spaces and tabs around the name and the value
     ///   are dropped; a line without `:`, with an empty name, or not valid UTF-8 is skipped;
     /// - names are compared without regard to ASCII case, as HTTP's are; when a name comes
-    ///   more than once, the first line with it counts.
+    ///   more than once, the first line with it counts;
+    /// - a frame longer than 16 KiB (``traceContextLimit``) is not read at all: W3C's
+    ///   `traceparent` is 55 characters, `tracestate` at most 32 members, and `baggage` at
+    ///   most 8192 bytes, so only a broken or hostile peer sends more.
     ///
     /// - Parameters:
     ///   - context: The context to add the extracted values to; by default a new top-level
@@ -74,11 +77,20 @@ extension Message {
     public func extractTraceContext(
         into context: ServiceContext = .topLevel, instrument: any Instrument = InstrumentationSystem.instrument
     ) -> ServiceContext {
+        // A peer's frame is not trusted with the receiver's time: past the limit it is
+        // not read at all, as a frame that carries nothing.
+        guard count <= Self.traceContextLimit else { return context }
         let fields = withUnsafeBytes { TraceContextFields(parsing: $0) }
         var context = context
         instrument.extract(fields, into: &context, using: TraceContextExtractor())
         return context
     }
+}
+
+extension Message {
+    /// The size past which ``extractTraceContext(into:instrument:)`` does not read a
+    /// frame: 16 KiB, twice what W3C's trace context and baggage headers may hold together.
+    public static let traceContextLimit = 16 * 1024
 }
 
 /// The `name: value` fields of a trace-context frame, in order: the carrier that

@@ -202,6 +202,16 @@ struct TraceContextTests {
         #expect(message.extractTraceContext(instrument: InMemoryTracer()).inMemorySpanContext == nil)
     }
 
+    @Test("a frame past traceContextLimit is not read, even with a valid traceparent; one at the limit is")
+    func oversized() {
+        let parent = TraceParent.random()
+        let line = Array("traceparent: \(parent.header)\n".utf8)
+        let atLimit = line + Array(repeating: UInt8(ascii: "x"), count: Message.traceContextLimit - line.count)
+        #expect(Message(atLimit).extractTraceContext(instrument: W3CInstrument()).traceParent == parent)
+        let past = atLimit + [UInt8(ascii: "x")]
+        #expect(Message(past).extractTraceContext(instrument: W3CInstrument()).traceParent == nil)
+    }
+
     @Test("lines that do not parse are skipped, and the good ones used: CRLF, spaces, any case, first wins")
     func lenient() {
         let parent = TraceParent.random()

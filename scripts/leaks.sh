@@ -50,7 +50,7 @@ echo "ok   LeakSanitizer canary: a deliberate 4242-byte leak is reported and fai
 
 status=0
 ASAN_OPTIONS=detect_leaks=1 timeout 900 swift test ${SWIFT_FLAGS:-} --skip-build --traits Services --scratch-path .build-asan \
-    --sanitize=address --disable-xctest >"$work/suite.log" 2>&1 || status=$?
+    --sanitize=address --disable-xctest --no-parallel >"$work/suite.log" 2>&1 || status=$?
 summary=$(grep -E "Test run with [0-9]+ tests" "$work/suite.log" | tail -n 1 | sed 's/^[^A-Za-z]*//; s/\.$//')
 if [ "$status" -ne 0 ] || grep -q "LeakSanitizer" "$work/suite.log"; then
     cp "$work/suite.log" "${TMPDIR:-/tmp}/leaks-suite.log"
